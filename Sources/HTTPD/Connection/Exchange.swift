@@ -1,0 +1,53 @@
+import NIOCore
+import NIOHTTP1
+
+/// One request and its response on a connection, from the request head until both are finished.
+///
+/// Everything here is touched only on the connection's event loop.
+final class Exchange: @unchecked Sendable {
+    /// The connection the exchange runs on.
+    let connection: HTTPConnection
+    /// The request head.
+    let head: HTTPRequestHead
+    /// The body, as it arrives.
+    var body: RequestBody
+    /// The client asked to keep the connection open (HTTP/1.1 by default, HTTP/1.0 with `keep-alive`).
+    let keepAliveRequested: Bool
+    /// The client sent `Expect: 100-continue` and waits for it before sending the body.
+    let expectsContinue: Bool
+    /// `100 Continue` was sent.
+    var continueSent = false
+    /// The whole request, body included, has arrived (or failed).
+    var requestEnded = false
+    /// The handler asked for the body.
+    var bodyRequested = false
+    /// The handler returned or threw.
+    var handlerFinished = false
+    /// The last byte of the response was handed to the channel.
+    var responseFinished = false
+    /// The connection closes once the response is out.
+    var closeAfterResponse = false
+    /// The handler waiting in `body()`, if any.
+    var bodyWaiter: EventLoopPromise<ByteBuffer?>?
+
+    init(connection: HTTPConnection, head: HTTPRequestHead, body: RequestBody, expectsContinue: Bool) {
+        self.connection = connection
+        self.head = head
+        self.body = body
+        self.keepAliveRequested = head.isKeepAlive
+        self.expectsContinue = expectsContinue
+    }
+
+    /// The request is a `HEAD`: its response carries headers only.
+    var isHead: Bool { head.method == .HEAD }
+
+    /// The client speaks HTTP/1.0 (no chunked responses).
+    var isHTTP10: Bool { head.version.minor == 0 }
+
+    /// Hands the settled body to a waiting handler.
+    func settleWaiter() {
+        guard let waiter = bodyWaiter, let outcome = body.outcome else { return }
+        bodyWaiter = nil
+        waiter.completeWith(outcome.mapError { $0 as any Error })
+    }
+}

@@ -1,0 +1,73 @@
+import NIOCore
+
+/// A request body as it arrives: collected for the handler up to the limit, or skipped.
+struct RequestBody {
+    /// Where the body stands.
+    enum State {
+        /// More may come.
+        case receiving
+        /// All of it arrived.
+        case complete
+        /// It broke: over the limit, bad framing, stalled or cut off.
+        case failed(HTTPDError)
+    }
+
+    /// The largest body accepted.
+    let limit: Int
+    /// Whether the request declared a body at all (`Content-Length` above 0 or `Transfer-Encoding`).
+    let declared: Bool
+    private(set) var state = State.receiving
+    /// The bytes collected so far (nil until the first part).
+    private(set) var bytes: ByteBuffer?
+    /// How many bytes arrived, collected or skipped.
+    private(set) var received = 0
+    /// Whether arriving bytes are thrown away rather than collected (the handler finished without reading).
+    var skipping = false
+
+    /// A body of at most `limit` bytes; a request that declared none is settled at once.
+    init(limit: Int, declared: Bool) {
+        self.limit = limit
+        self.declared = declared
+        if !declared { state = .complete }
+    }
+
+    /// Takes one part; false when it carries the body over the limit (the body then fails).
+    mutating func append(_ part: ByteBuffer) -> Bool {
+        guard case .receiving = state else { return true }
+        received += part.readableBytes
+        guard received <= limit else {
+            state = .failed(.requestBodyTooLarge(limit: limit))
+            bytes = nil
+            return false
+        }
+        if skipping { return true }
+        if bytes == nil {
+            bytes = part
+        } else {
+            bytes!.writeImmutableBuffer(part)
+        }
+        return true
+    }
+
+    /// The body ended.
+    mutating func finish() {
+        if case .receiving = state { state = .complete }
+    }
+
+    /// The body broke with `error`, unless it already ended.
+    mutating func fail(_ error: HTTPDError) {
+        if case .receiving = state {
+            state = .failed(error)
+            bytes = nil
+        }
+    }
+
+    /// What `HTTPRequest.body()` answers once the body is settled; nil while it is still arriving.
+    var outcome: Result<ByteBuffer?, HTTPDError>? {
+        switch state {
+        case .receiving: return nil
+        case .complete: return .success(declared ? (bytes ?? ByteBuffer()) : nil)
+        case .failed(let error): return .failure(error)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Logging
+import NIOCore
+
+/// What every connection of one server shares: the server, its multiplexer, settings and logger,
+/// and the executors that run handlers on the connections' event loops.
+final class ServerContext: Sendable {
+    /// The server the connections belong to (`HTTPServer.current` inside handlers).
+    let server: HTTPServer
+    /// Where requests are routed.
+    let mux: any HTTPMux
+    /// The limits and timeouts.
+    let settings: HTTPSettings
+    /// Where errors and connection events are logged.
+    let logger: Logger
+    /// One task executor per event loop.
+    let executors: EventLoopExecutors
+    /// The open connections, so that the server can close them when it stops.
+    let connections: ConnectionRegistry
+
+    init(server: HTTPServer, mux: any HTTPMux, settings: HTTPSettings, logger: Logger, group: any EventLoopGroup) {
+        self.server = server
+        self.mux = mux
+        self.settings = settings
+        self.logger = logger
+        self.executors = EventLoopExecutors(group: group)
+        self.connections = ConnectionRegistry()
+    }
+}

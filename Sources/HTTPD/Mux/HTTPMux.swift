@@ -1,0 +1,17 @@
+/// A request handler: called once per request with the request and the response to write.
+///
+/// A handler answers through `response` (`write`, `begin`/`chunk`/`end`, or `file`). If it throws before
+/// answering, the client gets a 500 (or the status the error implies, such as 413 for a body over the
+/// limit); if it throws after output began, the connection is closed.
+public typealias HTTPHandler = @Sendable (HTTPRequest, HTTPResponse) async throws -> Void
+
+/// The request multiplexer: maps a host and path to the handler that serves it.
+///
+/// swift-httpd ships the reference's five kinds (`DefaultHTTPMux`, `RecursiveHTTPMux`, `StaticHTTPMux`,
+/// `RecursiveStaticHTTPMux`, `CustomHTTPMux`); any `Sendable` type with these two methods can serve.
+public protocol HTTPMux: Sendable {
+    /// The handler for a request to `path` on `host` (the request's `Host` header), or nil for 404.
+    func handler(host: String?, path: String) -> HTTPHandler?
+    /// Registers `handler` for `path`; throws if this multiplexer does not take registrations.
+    func putHandler(host: String?, path: String, handler: @escaping HTTPHandler) throws
+}

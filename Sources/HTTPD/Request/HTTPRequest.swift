@@ -1,0 +1,83 @@
+import NIOHTTP1
+
+/// One request, as its handler sees it (`http-request-…`).
+///
+/// The head is parsed before the handler runs; the body is read from the connection only when the
+/// handler asks for it with `body()`.
+public final class HTTPRequest: Sendable {
+    /// The method, as sent: `"GET"`, `"POST"`, `"PATCH"`, ….
+    public let method: String
+    /// The raw request target, as sent: `/search?q=swift`.
+    public let url: String
+    /// The path part of the target (before the first `?`); an absolute-form target is reduced to its path.
+    public let path: String
+    /// The query part of the target (after the first `?`), or nil when the target has none.
+    public let params: String?
+    /// The protocol: `"HTTP/1.1"` or `"HTTP/1.0"`.
+    public let proto: String
+    /// The client's IP address (`"127.0.0.1"`, `"::1"`), or the socket path for a Unix-domain client.
+    public let client: String
+    /// The client's port, when it has one.
+    public let clientPort: Int?
+
+    let head: HTTPRequestHead
+    let connection: HTTPConnection
+
+    init(head: HTTPRequestHead, client: String, clientPort: Int?, connection: HTTPConnection) {
+        self.head = head
+        self.method = head.method.rawValue
+        self.url = head.uri
+        self.proto = head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1"
+        self.client = client
+        self.clientPort = clientPort
+        self.connection = connection
+        (self.path, self.params) = RequestTarget.split(head.uri)
+    }
+
+    /// The headers in arrival order, names title-cased (`x-forwarded-for` → `X-Forwarded-For`), values as sent.
+    public var headers: [(name: String, value: String)] {
+        head.headers.map { (name: TitleCase.apply($0.name), value: $0.value) }
+    }
+
+    /// The value of the first header called `name` (compared without case), or nil.
+    public func header(_ name: String) -> String? {
+        head.headers.first(name: name)
+    }
+
+    /// Every value of the headers called `name` (compared without case), in arrival order.
+    public func headerValues(_ name: String) -> [String] {
+        head.headers[name]
+    }
+
+    /// The query parameters, decoded: `a=1&b=x%20y&c` → `[("a", "1"), ("b", "x y"), ("c", "")]`.
+    public var query: [(name: String, value: String)] {
+        guard let params else { return [] }
+        return QueryDecoder.pairs(params)
+    }
+
+    /// The decoded value of the first query parameter called `name`, or nil.
+    public func queryParameter(_ name: String) -> String? {
+        query.first { $0.name == name }?.value
+    }
+
+    /// The request body (`http-request-body`): read from the client on the first call, then cached.
+    ///
+    /// Returns nil for a request without a body. Throws `HTTPDError.requestBodyTooLarge` past
+    /// `maxRequestBodyLength`, `.requestTimedOut` when the client stalls for the request timeout,
+    /// `.malformedRequestBody` for bad chunked framing and `.connectionClosed` when the client goes away.
+    /// When the client sent `Expect: 100-continue`, the first call sends `100 Continue`.
+    public func body() async throws -> [UInt8]? {
+        try await connection.readBody().map { Array($0.readableBytesView) }
+    }
+
+    /// The body decoded as UTF-8 text, or nil for a request without a body.
+    public func bodyText() async throws -> String? {
+        try await connection.readBody().map { String(buffer: $0) }
+    }
+
+    /// Changes this connection's request timeout (`http-request-timeout-set!`): the time allowed to
+    /// receive the next request head, and the longest a body may stall.
+    public func setTimeout(_ timeout: Duration) {
+        connection.setRequestTimeout(timeout)
+    }
+}
