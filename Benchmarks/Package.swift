@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+// The side-by-side benchmark: one small release-built server per framework, each answering the
+// same four endpoints (see README.md). A package of its own so that the library's dependency graph
+// stays clean.
+import PackageDescription
+
+let package = Package(
+    name: "swift-httpd-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "swift-httpd", path: ".."),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // swift-httpd: the server setup shared by the benchmarked binary and the callgrind binary.
+        .target(
+            name: "BenchHTTPDServer",
+            dependencies: [.product(name: "HTTPD", package: "swift-httpd")]
+        ),
+        .executableTarget(name: "bench-httpd", dependencies: ["BenchHTTPDServer"]),
+        // The same server with the main thread in a plain blocking wait (valgrind has crashed on an async main).
+        .executableTarget(name: "bench-httpd-callgrind", dependencies: ["BenchHTTPDServer"]),
+        .executableTarget(
+            name: "bench-hummingbird",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "bench-vapor",
+            dependencies: [.product(name: "Vapor", package: "vapor")]
+        ),
+        .executableTarget(
+            name: "bench-flyingfox",
+            dependencies: [.product(name: "FlyingFox", package: "FlyingFox")]
+        ),
+    ]
+)

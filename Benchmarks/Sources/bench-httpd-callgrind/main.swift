@@ -1,0 +1,22 @@
+// The swift-httpd benchmark server with the main thread in a plain blocking wait, for valgrind
+// (which has crashed on an async main). Usage: bench-httpd-callgrind PORT FILE_DIRECTORY
+import BenchHTTPDServer
+import Foundation
+
+let arguments = BenchArguments.parse()
+let started = DispatchSemaphore(value: 0)
+Task {
+    do {
+        let server = try await startBenchServer(arguments)
+        started.signal()
+        await server.wait()
+    } catch {
+        FileHandle.standardError.write(Data("bench-httpd-callgrind: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
+started.wait()
+// The server runs on its own threads; the main thread only waits until the process is signalled.
+let stop = DispatchSemaphore(value: 0)
+stop.wait()

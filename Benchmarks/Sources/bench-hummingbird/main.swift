@@ -1,0 +1,41 @@
+// Hummingbird 2: the benchmark's four endpoints, written the way Hummingbird's documentation does.
+// Usage: bench-hummingbird PORT FILE_DIRECTORY
+import Foundation
+import Hummingbird
+import Logging
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3, let port = Int(arguments[1]) else {
+    print("usage: bench-hummingbird PORT FILE_DIRECTORY")
+    exit(2)
+}
+let fileDirectory = arguments[2]
+
+struct Message: ResponseEncodable {
+    let message: String
+}
+
+var logger = Logger(label: "bench-hummingbird")
+logger.logLevel = .error
+
+let router = Router()
+router.get("plaintext") { _, _ in
+    "Hello, World!"
+}
+router.get("json") { _, _ in
+    // ResponseEncodable: encoded per request with the router's JSONEncoder.
+    Message(message: "Hello, World!")
+}
+router.post("upload") { request, context -> String in
+    let body = try await request.body.collect(upTo: 64 << 20)
+    return String(body.readableBytes)
+}
+// Hummingbird's own file serving: FileMiddleware over the directory, mounted at /file.
+router.add(middleware: FileMiddleware(fileDirectory, urlBasePath: "/file", logger: logger))
+
+let app = Application(
+    router: router,
+    configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
+    logger: logger
+)
+try await app.runService()
