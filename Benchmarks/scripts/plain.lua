@@ -1,0 +1,1 @@
+-- A plain GET of the URL given on wrk's command line, one request at a time per connection.

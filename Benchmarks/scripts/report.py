@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Turns Benchmarks/run's raw measurements (a TSV) into the Markdown report in results/.
+
+The report has: the machine and the command; a summary of ratios swift-httpd / peer per scenario;
+the issue's goals with the measured values; and one table per scenario with every run's raw
+numbers. Ratios compare the mean over the runs of each server.
+"""
+import argparse
+import csv
+import statistics
+import sys
+
+SERVER_NAMES = {
+    "httpd": "swift-httpd",
+    "hummingbird": "Hummingbird 2",
+    "vapor": "Vapor 4",
+    "flyingfox": "FlyingFox",
+    "nginx": "nginx",
+}
+SCENARIOS = [
+    ("plaintext-64", "plaintext, 64 connections", "GET /plaintext, wrk -t1 -c64"),
+    ("plaintext-256", "plaintext, 256 connections", "GET /plaintext, wrk -t1 -c256"),
+    ("pipelined", "plaintext pipelined 16 deep", "GET /plaintext, 16 requests per write, wrk -t1 -c64"),
+    ("json", "json, 64 connections", "GET /json, wrk -t1 -c64"),
+    ("file", "1 MiB file, 16 connections", "GET /file/1mb.bin, wrk -t1 -c16"),
+    ("upload", "10 MiB upload, 4 connections", "POST /upload with a 10 MiB body, wrk -t1 -c4"),
+    ("idle", "idle keep-alive connections", "one GET each, then held open; RSS growth / connections"),
+]
+# The peak-RSS goal is judged on the request-handling scenarios (the upload's is its buffered bodies).
+RSS_SCENARIOS = ["plaintext-64", "plaintext-256", "pipelined", "json", "file"]
+PEER = "httpd"
+
+
+def num(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def mean(values):
+    values = [v for v in values if v is not None]
+    return statistics.mean(values) if values else None
+
+
+def fmt_int(v):
+    return "–" if v is None else f"{v:,.0f}"
+
+
+def fmt_ms(us):
+    return "–" if us is None else f"{us / 1000:.2f}"
+
+
+def fmt_mib(kib):
+    return "–" if kib is None else f"{kib / 1024:.1f}"
+
+
+def fmt_ratio(r):
+    return "–" if r is None else f"{r:.2f}×"
+
+
+def joined(values, f):
+    return " / ".join(f(v) for v in values) if values else "–"
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--results", required=True)
+    p.add_argument("--meta", required=True)
+    p.add_argument("--out", required=True)
+    a = p.parse_args()
+
+    meta = {}
+    with open(a.meta) as f:
+        for line in f:
+            k, _, v = line.rstrip("\n").partition("=")
+            meta[k] = v
+
+    rows = list(csv.DictReader(open(a.results), delimiter="\t"))
+    # data[scenario][server] = list of rows (one per round)
+    data = {}
+    servers = []
+    for r in rows:
+        data.setdefault(r["scenario"], {}).setdefault(r["server"], []).append(r)
+        if r["server"] not in servers:
+            servers.append(r["server"])
+    peers = [s for s in servers if s != PEER]
+
+    def runs(scen, server, field):
+        return [num(r[field]) for r in data.get(scen, {}).get(server, []) if num(r[field]) is not None]
+
+    def avg(scen, server, field):
+        return mean(runs(scen, server, field))
+
+    def ratio(scen, peer, field):
+        mine, theirs = avg(scen, PEER, field), avg(scen, peer, field)
+        if mine is None or theirs in (None, 0):
+            return None
+        return mine / theirs
+
+    def peak_rss(server):
+        values = [avg(s, server, "hwm_kib") for s in RSS_SCENARIOS]
+        values = [v for v in values if v is not None]
+        return max(values) if values else None
+
+    out = []
+    w = out.append
+    w(f"# swift-httpd benchmark: {meta.get('started', '')}")
+    w("")
+    w(f"- Command: `{meta.get('command', '')}` ({meta.get('rounds')} round(s), {meta.get('duration')} s per run "
+      f"after {meta.get('warmup')} s of warm-up, servers in alternation)")
+    w(f"- Machine: {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores, {meta.get('kernel', '')}; "
+      f"server pinned to CPU {meta.get('server_cpu')}, load generator to CPU {meta.get('client_cpu')}")
+    w(f"- Software: {meta.get('swift', '')}; {meta.get('wrk', '')}; nginx {meta.get('nginx', '')}; "
+      f"swift-httpd at {meta.get('commit', '?')}")
+    w("- Everything on 127.0.0.1. Each server is started fresh for each run.")
+    w("")
+
+    scen_present = [s for s in SCENARIOS if s[0] in data]
+    if peers and PEER in servers:
+        w("## swift-httpd / peer")
+        w("")
+        w("Mean of the runs; requests/s for the load scenarios (above 1 is faster), RSS per connection for")
+        w("the idle one (below 1 is leaner).")
+        w("")
+        w("| scenario | " + " | ".join(SERVER_NAMES.get(s, s) for s in peers) + " |")
+        w("|---|" + "---|" * len(peers))
+        for key, title, _ in scen_present:
+            field = "per_conn_bytes" if key == "idle" else "rps"
+            w(f"| {title} | " + " | ".join(fmt_ratio(ratio(key, s, field)) for s in peers) + " |")
+        w(f"| p99 latency, 256 connections (below 1 is better) | "
+          + " | ".join(fmt_ratio(ratio("plaintext-256", s, "p99_us")) for s in peers) + " |")
+        rss_r = []
+        for s in peers:
+            mine, theirs = peak_rss(PEER), peak_rss(s)
+            rss_r.append(fmt_ratio(mine / theirs) if mine and theirs else "–")
+        w("| peak RSS (below 1 is leaner) | " + " | ".join(rss_r) + " |")
+        w("")
+
+        w("## Goals (issue 5)")
+        w("")
+        w("| goal | measured | met |")
+        w("|---|---|---|")
+
+        def goal(text, value, ok, shown):
+            if value is None:
+                w(f"| {text} | not measured | – |")
+            else:
+                w(f"| {text} | {shown} | {'yes' if ok else 'no'} |")
+
+        for key, label in (("plaintext-64", "plaintext, 64 connections"), ("plaintext-256", "plaintext, 256 connections")):
+            r = ratio(key, "hummingbird", "rps")
+            goal(f"{label} ≥ 2.0× Hummingbird", r, r is not None and r >= 2.0, fmt_ratio(r))
+            r = ratio(key, "nginx", "rps")
+            goal(f"{label} ≥ 0.75× nginx", r, r is not None and r >= 0.75, fmt_ratio(r))
+        r = ratio("pipelined", "hummingbird", "rps")
+        goal("pipelined ≥ 3.0× Hummingbird", r, r is not None and r >= 3.0, fmt_ratio(r))
+        r = ratio("pipelined", "nginx", "rps")
+        goal("pipelined ≥ 1.0× nginx", r, r is not None and r >= 1.0, fmt_ratio(r))
+        r = ratio("json", "hummingbird", "rps")
+        goal("json ≥ 2.0× Hummingbird", r, r is not None and r >= 2.0, fmt_ratio(r))
+        r = ratio("file", "nginx", "rps")
+        goal("1 MiB file ≥ 0.9× nginx", r, r is not None and r >= 0.9, fmt_ratio(r))
+        r = ratio("plaintext-256", "hummingbird", "p99_us")
+        goal("p99 at 256 connections ≤ 0.5× Hummingbird's", r, r is not None and r <= 0.5, fmt_ratio(r))
+        mine, theirs = peak_rss(PEER), peak_rss("hummingbird")
+        r = mine / theirs if mine and theirs else None
+        goal("peak RSS ≤ 0.35× Hummingbird's", r, r is not None and r <= 0.35,
+             f"{fmt_ratio(r)} ({fmt_mib(mine)} vs {fmt_mib(theirs)} MiB)" if r else "")
+        per = avg("idle", PEER, "per_conn_bytes")
+        goal("RSS per idle keep-alive connection ≤ 8 KiB", per, per is not None and per <= 8192,
+             f"{per / 1024:.1f} KiB" if per is not None else "")
+        w("| user-space instructions per plaintext request ≤ 56,000 | see `Benchmarks/callgrind` | – |")
+        w("")
+
+    w("## Scenarios")
+    w("")
+    w("Two values separated by / are the runs in order. Latencies are wrk's (--latency) in ms; errors are")
+    w("socket errors (connect, read, write, timeout) plus responses with a status above 399; CPU is the")
+    w("server's user + system time over the run as a share of one core; peak RSS is VmHWM at the end of")
+    w("the run.")
+    for key, title, how in scen_present:
+        w("")
+        w(f"### {title}")
+        w("")
+        w(how)
+        w("")
+        if key == "idle":
+            w("| server | RSS per connection (KiB) | failed connections | peak RSS (MiB) | server CPU % | swift-httpd / server |")
+            w("|---|---|---|---|---|---|")
+            for s in servers:
+                if s not in data[key]:
+                    continue
+                note = "; ".join(sorted({r["note"] for r in data[key][s] if r["note"]}))
+                r = ratio(key, s, "per_conn_bytes") if s != PEER else None
+                w(f"| {SERVER_NAMES.get(s, s)} | {joined(runs(key, s, 'per_conn_bytes'), lambda v: f'{v / 1024:.1f}')}"
+                  f"{' (' + note + ')' if note else ''} | {joined(runs(key, s, 'errors'), fmt_int)} | "
+                  f"{joined(runs(key, s, 'hwm_kib'), fmt_mib)} | {joined(runs(key, s, 'cpu_pct'), lambda v: f'{v:.0f}')} | "
+                  f"{'–' if s == PEER else fmt_ratio(r)} |")
+            continue
+        w("| server | req/s | p50 (ms) | p99 (ms) | errors | server CPU % | peak RSS (MiB) | swift-httpd / server (req/s) |")
+        w("|---|---|---|---|---|---|---|---|")
+        for s in servers:
+            if s not in data[key]:
+                continue
+            note = "; ".join(sorted({r["note"] for r in data[key][s] if r["note"]}))
+            r = ratio(key, s, "rps") if s != PEER else None
+            w(f"| {SERVER_NAMES.get(s, s)} | {joined(runs(key, s, 'rps'), fmt_int)}{' (' + note + ')' if note else ''} | "
+              f"{joined(runs(key, s, 'p50_us'), fmt_ms)} | {joined(runs(key, s, 'p99_us'), fmt_ms)} | "
+              f"{joined(runs(key, s, 'errors'), fmt_int)} | {joined(runs(key, s, 'cpu_pct'), lambda v: f'{v:.0f}')} | "
+              f"{joined(runs(key, s, 'hwm_kib'), fmt_mib)} | {'–' if s == PEER else fmt_ratio(r)} |")
+    w("")
+    with open(a.out, "w") as f:
+        f.write("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
