@@ -1,21 +1,41 @@
 import NIOCore
 
-/// Sits before the HTTP decoder and counts the raw bytes a connection receives, so the connection
-/// can tell an idle keep-alive connection (closed quietly) from one trickling a request head (408).
+/// Sits before the HTTP decoder and watches the raw bytes a connection receives: how many arrived
+/// (so an idle keep-alive connection is closed quietly but a trickled request head gets 408), how long
+/// the first line is (so an over-long request line gets 414, not 431), and it drops everything once
+/// the connection is closing.
 final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
     /// Bytes received since the last `mark()`.
     private(set) var bytesSinceMark = 0
+    /// The length of the first line received since the last `mark()`, so far.
+    private(set) var firstLineLength = 0
+    private var firstLineEnded = false
+    /// Whether received bytes are thrown away instead of decoded (a lingering close).
+    var discardsInput = false
 
-    /// Starts counting again from zero.
+    /// Starts watching again from zero.
     func mark() {
         bytesSinceMark = 0
+        firstLineLength = 0
+        firstLineEnded = false
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        bytesSinceMark &+= unwrapInboundIn(data).readableBytes
+        let bytes = unwrapInboundIn(data)
+        bytesSinceMark &+= bytes.readableBytes
+        if discardsInput { return }
+        if !firstLineEnded {
+            let view = bytes.readableBytesView
+            if let lineFeed = view.firstIndex(of: UInt8(ascii: "\n")) {
+                firstLineLength &+= lineFeed - view.startIndex
+                firstLineEnded = true
+            } else {
+                firstLineLength &+= view.count
+            }
+        }
         context.fireChannelRead(data)
     }
 }

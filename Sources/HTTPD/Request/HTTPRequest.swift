@@ -21,16 +21,16 @@ public final class HTTPRequest: Sendable {
     public let clientPort: Int?
 
     let head: HTTPRequestHead
-    let connection: HTTPConnection
+    let exchange: Exchange
 
-    init(head: HTTPRequestHead, client: String, clientPort: Int?, connection: HTTPConnection) {
+    init(head: HTTPRequestHead, client: String, clientPort: Int?, exchange: Exchange) {
         self.head = head
         self.method = head.method.rawValue
         self.url = head.uri
         self.proto = head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1"
         self.client = client
         self.clientPort = clientPort
-        self.connection = connection
+        self.exchange = exchange
         (self.path, self.params) = RequestTarget.split(head.uri)
     }
 
@@ -67,17 +67,17 @@ public final class HTTPRequest: Sendable {
     /// `.malformedRequestBody` for bad chunked framing and `.connectionClosed` when the client goes away.
     /// When the client sent `Expect: 100-continue`, the first call sends `100 Continue`.
     public func body() async throws -> [UInt8]? {
-        try await connection.readBody().map { Array($0.readableBytesView) }
+        try await exchange.connection.readBody(for: exchange).map { Array($0.readableBytesView) }
     }
 
     /// The body decoded as UTF-8 text, or nil for a request without a body.
     public func bodyText() async throws -> String? {
-        try await connection.readBody().map { String(buffer: $0) }
+        try await exchange.connection.readBody(for: exchange).map { String(buffer: $0) }
     }
 
     /// Changes this connection's request timeout (`http-request-timeout-set!`): the time allowed to
     /// receive the next request head, and the longest a body may stall.
     public func setTimeout(_ timeout: Duration) {
-        connection.setRequestTimeout(timeout)
+        exchange.connection.setRequestTimeout(timeout)
     }
 }

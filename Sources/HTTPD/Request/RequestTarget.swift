@@ -3,8 +3,8 @@ enum RequestTarget {
     /// `/a?b=c` → (`/a`, `b=c`); `/a` → (`/a`, nil); `http://host:80/a?b` → (`/a`, `b`); `*` → (`*`, nil).
     static func split(_ target: String) -> (path: String, params: String?) {
         var origin = Substring(target)
-        if !origin.hasPrefix("/"), let scheme = origin.range(of: "://") {
-            let authorityAndPath = origin[scheme.upperBound...]
+        if !origin.hasPrefix("/"), let scheme = schemeEnd(origin) {
+            let authorityAndPath = origin[scheme...]
             if let slash = authorityAndPath.firstIndex(where: { $0 == "/" || $0 == "?" }) {
                 origin = authorityAndPath[slash...]
             } else {
@@ -18,5 +18,14 @@ enum RequestTarget {
         var path = String(origin[..<question])
         if path.isEmpty { path = "/" }
         return (path, String(origin[origin.index(after: question)...]))
+    }
+
+    /// Where the authority starts in an absolute-form target (after `scheme://`), or nil.
+    private static func schemeEnd(_ target: Substring) -> Substring.Index? {
+        let utf8 = target.utf8
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let rest = utf8[colon...]
+        guard rest.starts(with: "://".utf8) else { return nil }
+        return utf8.index(colon, offsetBy: 3)
     }
 }

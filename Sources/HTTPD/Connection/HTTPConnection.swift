@@ -1,0 +1,554 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One client connection: takes the decoded request parts from NIOHTTP1, serves the requests one at a
+/// time in arrival order, and carries each handler's response back to the channel.
+///
+/// The handler is the last in the channel pipeline (`InboundTrafficMeter` → NIOHTTP1's decoder → this).
+/// Everything here runs on the channel's event loop; the request and response objects call in from
+/// handler code, which runs on the same loop through `EventLoopExecutor` (or hops to it).
+///
+/// Reading is driven by demand: the connection lets NIO read only while it can use the bytes (no
+/// request in progress, or a handler that is reading or skipping the body), so a client cannot make
+/// it buffer more than one request ahead.
+final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    /// A decoded request part, or the decoder's error, waiting for the request before it to finish.
+    enum InboundEvent {
+        case head(HTTPRequestHead)
+        case body(ByteBuffer)
+        case end
+        case failure(any Error)
+    }
+
+    /// Where the connection stands.
+    enum Phase {
+        /// Serving requests.
+        case open
+        /// The last response is out and the write side is shut: reading and discarding until the
+        /// client closes or the linger time ends (so the client gets the answer, not a reset).
+        case lingering
+        /// Closed.
+        case closed
+    }
+
+    /// How long a closing connection keeps reading and discarding what the client still sends.
+    static let lingerTime = TimeAmount.seconds(2)
+
+    let shared: ServerContext
+    let meter: InboundTrafficMeter
+    let executor: EventLoopExecutor
+    var logger: Logger
+    private(set) var context: ChannelHandlerContext!
+    /// The client's address and port, as `HTTPRequest` reports them.
+    private(set) var client = ""
+    private(set) var clientPort: Int?
+
+    var requestTimeout: TimeAmount
+    var responseTimeout: TimeAmount
+
+    /// The request being served, from its head until its response is out.
+    private(set) var exchange: Exchange?
+    /// Parts of requests after the current one, pipelined by the client.
+    private var pending = CircularBuffer<InboundEvent>()
+    private var processingPending = false
+    /// NIO asked to read while the connection could not use more bytes.
+    private var readHeld = false
+    /// Inside `channelRead`: flushes wait for `channelReadComplete`, so pipelined responses share a write.
+    private var inReadBatch = false
+    private var flushPending = false
+    private(set) var phase = Phase.open
+    /// The input can no longer be trusted (a parse error, a body over the limit): read nothing more as requests.
+    private var inputBroken = false
+    /// The server is stopping gracefully: close once the current request is answered.
+    private var draining = false
+
+    private var headTimer: Scheduled<Void>?
+    private var bodyTimer: Scheduled<Void>?
+    private var responseTimer: Scheduled<Void>?
+    private var writabilityWaiters: [EventLoopPromise<Void>] = []
+
+    init(shared: ServerContext, meter: InboundTrafficMeter, executor: EventLoopExecutor) {
+        self.shared = shared
+        self.meter = meter
+        self.executor = executor
+        self.logger = shared.logger
+        self.requestTimeout = TimeAmount(shared.settings.requestTimeout)
+        self.responseTimeout = TimeAmount(shared.settings.responseTimeout)
+    }
+
+    var eventLoop: any EventLoop { executor.eventLoop }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        switch context.channel.remoteAddress {
+        case .some(let address) where address.protocol == .unix:
+            client = address.pathname ?? "unix"
+        case .some(let address):
+            client = address.ipAddress ?? "?"
+            clientPort = address.port
+        case .none:
+            client = "?"
+        }
+        logger[metadataKey: "client"] = "\(client):\(clientPort ?? 0)"
+        if context.channel.isActive { armHeadTimer() }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if headTimer == nil, exchange == nil { armHeadTimer() }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        inReadBatch = true
+        switch unwrapInboundIn(data) {
+        case .head(let head): receive(.head(head))
+        case .body(let bytes): receive(.body(bytes))
+        case .end: receive(.end)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        inReadBatch = false
+        if flushPending {
+            flushPending = false
+            context.flush()
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard phase == .open else { return }
+        if error is HTTPParserError || error is ByteToMessageDecoderError {
+            receive(.failure(error))
+        } else {
+            logger.debug("connection error: \(error)")
+            closeNow()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        phase = .closed
+        cancelTimers()
+        let waiters = writabilityWaiters
+        writabilityWaiters = []
+        for waiter in waiters { waiter.fail(HTTPDError.connectionClosed) }
+        if let exchange {
+            if !exchange.requestEnded {
+                exchange.body.fail(.connectionClosed)
+                exchange.requestEnded = true
+            }
+            exchange.settleWaiter()
+        }
+        pending.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        guard context.channel.isWritable else { return }
+        let waiters = writabilityWaiters
+        writabilityWaiters = []
+        for waiter in waiters { waiter.succeed() }
+        if exchange != nil {
+            armResponseTimer()
+        } else {
+            responseTimer?.cancel()
+            responseTimer = nil
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if wantsInput {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    /// Whether the connection can use more bytes now.
+    private var wantsInput: Bool {
+        if phase != .open { return phase == .lingering }
+        if inputBroken || !pending.isEmpty { return false }
+        guard let exchange else { return true }
+        return !exchange.requestEnded && (exchange.bodyRequested || exchange.handlerFinished)
+    }
+
+    /// Lets NIO read again if it was held back and the connection can now use the bytes.
+    private func resumeReadingIfWanted() {
+        if readHeld, wantsInput {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    // MARK: Requests
+
+    /// Routes one inbound event: to the request being received, or to the queue behind it.
+    private func receive(_ event: InboundEvent) {
+        guard phase == .open, !inputBroken else { return }
+        if let exchange, !exchange.requestEnded {
+            deliver(event, to: exchange)
+        } else if exchange != nil || !pending.isEmpty {
+            pending.append(event)
+            if case .failure = event { inputBroken = true }
+        } else {
+            start(event)
+        }
+    }
+
+    /// Starts the next request from an event that begins one (a head, or the error that stood in its place).
+    private func start(_ event: InboundEvent) {
+        switch event {
+        case .head(let head):
+            begin(head)
+        case .failure(let error):
+            rejectAndClose(status: status(forParseError: error))
+        case .body, .end:
+            break  // the remains of a request that was already answered
+        }
+    }
+
+    private func begin(_ head: HTTPRequestHead) {
+        headTimer?.cancel()
+        headTimer = nil
+        let verdict: RequestHeadCheck.Verdict
+        switch RequestHeadCheck.check(head, settings: shared.settings) {
+        case .success(let good): verdict = good
+        case .failure(let rejected):
+            rejectAndClose(status: rejected.status)
+            return
+        }
+        var body = RequestBody(limit: shared.settings.maxRequestBodyLength, declared: verdict.hasBody)
+        if verdict.contentLength == 0 { body.finish() }
+        let exchange = Exchange(connection: self, head: head, body: body, expectsContinue: verdict.expectsContinue)
+        self.exchange = exchange
+        let request = HTTPRequest(head: head, client: client, clientPort: clientPort, exchange: exchange)
+        let response = HTTPResponse(exchange: exchange)
+        exchange.response = response
+        let handler = BuiltInHandlers.handler(for: request, mux: shared.mux, settings: shared.settings)
+        run(handler, request: request, response: response, exchange: exchange)
+    }
+
+    /// Runs the handler on this loop's executor: synchronously until its first real suspension, so a
+    /// handler that never waits is finished when this returns.
+    private func run(_ handler: @escaping HTTPHandler, request: HTTPRequest, response: HTTPResponse, exchange: Exchange) {
+        armResponseTimer()
+        let server = shared.server
+        exchange.task = Task.immediate(executorPreference: executor) {
+            let failure: (any Error)?
+            do {
+                try await HTTPServer.$handlerServer.withValue(server) {
+                    try await handler(request, response)
+                }
+                failure = nil
+            } catch {
+                failure = error
+            }
+            if self.eventLoop.inEventLoop {
+                self.handlerDidFinish(exchange, failure: failure)
+            } else {
+                self.eventLoop.execute { self.handlerDidFinish(exchange, failure: failure) }
+            }
+        }
+    }
+
+    private func handlerDidFinish(_ exchange: Exchange, failure: (any Error)?) {
+        exchange.handlerFinished = true
+        exchange.task = nil
+        exchange.response?.handlerDidFinish(failure: failure)
+        if !exchange.requestEnded {
+            exchange.body.skipping = true
+            if exchange.closeAfterResponse, exchange.responseFinished {
+                inputBroken = true  // no use reading a body nobody wants before closing
+                exchange.requestEnded = true
+            } else {
+                armBodyTimer()
+            }
+        }
+        completeIfDone(exchange)
+        resumeReadingIfWanted()
+    }
+
+    private func deliver(_ event: InboundEvent, to exchange: Exchange) {
+        switch event {
+        case .body(let bytes):
+            if exchange.body.append(bytes) {
+                if bodyTimer != nil { armBodyTimer() }
+            } else {
+                abandonBody(of: exchange, because: .requestBodyTooLarge(limit: exchange.body.limit))
+            }
+        case .end:
+            exchange.body.finish()
+            exchange.requestEnded = true
+            bodyTimer?.cancel()
+            bodyTimer = nil
+            exchange.settleWaiter()
+            completeIfDone(exchange)
+        case .failure:
+            abandonBody(of: exchange, because: .malformedRequestBody)
+        case .head:
+            break  // NIOHTTP1 always ends a request before the next head
+        }
+    }
+
+    /// The body went wrong: the handler's `body()` throws `error`, and the connection closes after the response.
+    private func abandonBody(of exchange: Exchange, because error: HTTPDError) {
+        exchange.body.fail(error)
+        exchange.requestEnded = true
+        exchange.closeAfterResponse = true
+        inputBroken = true
+        bodyTimer?.cancel()
+        bodyTimer = nil
+        exchange.settleWaiter()
+        completeIfDone(exchange)
+    }
+
+    /// Ends the exchange once its request is in, its handler returned and its response is out, then
+    /// starts the next request or closes.
+    private func completeIfDone(_ exchange: Exchange) {
+        guard exchange === self.exchange, exchange.requestEnded, exchange.handlerFinished,
+            exchange.responseFinished
+        else { return }
+        self.exchange = nil
+        bodyTimer?.cancel()
+        bodyTimer = nil
+        if context.channel.isWritable {
+            responseTimer?.cancel()
+            responseTimer = nil
+        }
+        if exchange.closeAfterResponse || draining {
+            closeAfterOutput()
+            return
+        }
+        servePending()
+    }
+
+    /// Serves the requests the client pipelined, one at a time, until one is still in progress.
+    private func servePending() {
+        guard !processingPending else { return }
+        processingPending = true
+        defer { processingPending = false }
+        while phase == .open, let event = pending.first {
+            if let exchange {
+                guard !exchange.requestEnded else { break }
+                pending.removeFirst()
+                deliver(event, to: exchange)
+            } else {
+                pending.removeFirst()
+                start(event)
+            }
+        }
+        if phase == .open, exchange == nil, pending.isEmpty {
+            if inputBroken {
+                closeAfterOutput()
+                return
+            }
+            armHeadTimer()
+        }
+        resumeReadingIfWanted()
+    }
+
+    // MARK: The body, for HTTPRequest
+
+    /// The request body once it has all arrived (nil for a request without one); see `HTTPRequest.body()`.
+    func readBody(for exchange: Exchange) async throws -> ByteBuffer? {
+        if eventLoop.inEventLoop {
+            if let outcome = exchange.body.outcome { return try outcome.get() }
+            return try await awaitBody(for: exchange).get()
+        }
+        return try await eventLoop.flatSubmit { self.awaitBody(for: exchange) }.get()
+    }
+
+    private func awaitBody(for exchange: Exchange) -> EventLoopFuture<ByteBuffer?> {
+        if let outcome = exchange.body.outcome {
+            return eventLoop.makeCompletedFuture(outcome.mapError { $0 as any Error })
+        }
+        if let waiter = exchange.bodyWaiter { return waiter.futureResult }
+        let waiter = eventLoop.makePromise(of: ByteBuffer?.self)
+        exchange.bodyWaiter = waiter
+        exchange.bodyRequested = true
+        if exchange.expectsContinue, !exchange.continueSent, phase == .open {
+            exchange.continueSent = true
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n"))), promise: nil)
+        }
+        armBodyTimer()
+        resumeReadingIfWanted()
+        return waiter.futureResult
+    }
+
+    // MARK: Output, for HTTPResponse
+
+    /// Decides the `Connection` header of a response about to start, and whether the connection closes after it.
+    func connectionHeader(for exchange: Exchange, handlerAskedClose: Bool, untilClose: Bool) -> ResponseHead.ConnectionHeader {
+        let unreadExpectedBody = exchange.expectsContinue && !exchange.continueSent && !exchange.requestEnded
+        if handlerAskedClose || untilClose || !exchange.keepAliveRequested || draining || inputBroken
+            || unreadExpectedBody || exchange.closeAfterResponse
+        {
+            exchange.closeAfterResponse = true
+            return .close
+        }
+        return exchange.isHTTP10 ? .keepAlive : .omitted
+    }
+
+    /// Hands response bytes (or a file region) to the channel.
+    ///
+    /// Returns a future to wait on when the client is not keeping up (the channel is not writable), nil
+    /// otherwise. Throws `connectionClosed` when the connection is gone, leaving `promise` to the caller.
+    func send(
+        _ data: IOData, for exchange: Exchange, finishesResponse: Bool, promise: EventLoopPromise<Void>? = nil
+    ) throws(HTTPDError) -> EventLoopFuture<Void>? {
+        guard phase == .open, exchange === self.exchange else { throw .connectionClosed }
+        context.write(wrapOutboundOut(data), promise: promise)
+        if inReadBatch {
+            flushPending = true
+        } else {
+            context.flush()
+        }
+        armResponseTimer()
+        if finishesResponse {
+            exchange.responseFinished = true
+            completeIfDone(exchange)
+            return nil
+        }
+        guard context.channel.isWritable else {
+            let waiter = eventLoop.makePromise(of: Void.self)
+            writabilityWaiters.append(waiter)
+            return waiter.futureResult
+        }
+        return nil
+    }
+
+    /// Closes the connection at once, cutting off a response in progress.
+    func closeNow() {
+        guard phase != .closed else { return }
+        phase = .closed
+        context.close(promise: nil)
+    }
+
+    // MARK: Timeouts
+
+    /// Changes this connection's request timeout (from `HTTPRequest.setTimeout`).
+    func setRequestTimeout(_ timeout: Duration) {
+        onLoop { self.requestTimeout = TimeAmount(timeout) }
+    }
+
+    /// Changes this connection's response timeout (from `HTTPResponse.setTimeout`).
+    func setResponseTimeout(_ timeout: Duration) {
+        onLoop {
+            self.responseTimeout = TimeAmount(timeout)
+            if self.responseTimer != nil { self.armResponseTimer() }
+        }
+    }
+
+    private func onLoop(_ work: @escaping @Sendable () -> Void) {
+        if eventLoop.inEventLoop { work() } else { eventLoop.execute(work) }
+    }
+
+    /// Waiting for a request head: a client that sent part of one gets 408, an idle one is closed quietly.
+    private func armHeadTimer() {
+        headTimer?.cancel()
+        meter.mark()
+        headTimer = eventLoop.scheduleTask(in: requestTimeout) { [self] in
+            headTimer = nil
+            guard phase == .open, exchange == nil else { return }
+            if meter.bytesSinceMark > 0 {
+                logger.debug("request head timed out")
+                rejectAndClose(status: 408)
+            } else {
+                closeNow()
+            }
+        }
+    }
+
+    /// Waiting for body bytes: a body that stalls for the request timeout is abandoned.
+    private func armBodyTimer() {
+        bodyTimer?.cancel()
+        bodyTimer = eventLoop.scheduleTask(in: requestTimeout) { [self] in
+            bodyTimer = nil
+            guard phase == .open, let exchange, !exchange.requestEnded else { return }
+            logger.debug("request body timed out")
+            abandonBody(of: exchange, because: .requestTimedOut)
+        }
+    }
+
+    /// Waiting for the handler or the client to make progress on a response.
+    private func armResponseTimer() {
+        responseTimer?.cancel()
+        responseTimer = eventLoop.scheduleTask(in: responseTimeout) { [self] in
+            responseTimer = nil
+            guard phase == .open else { return }
+            logger.info("response timed out; closing the connection")
+            exchange?.task?.cancel()
+            closeNow()
+        }
+    }
+
+    private func cancelTimers() {
+        headTimer?.cancel()
+        bodyTimer?.cancel()
+        responseTimer?.cancel()
+        headTimer = nil
+        bodyTimer = nil
+        responseTimer = nil
+    }
+
+    // MARK: Closing
+
+    /// Answers a request the server refuses before routing (or a head that never completed), then closes.
+    private func rejectAndClose(status: Int) {
+        inputBroken = true
+        var buffer = context.channel.allocator.buffer(capacity: 160)
+        let text = "\(status) \(StatusReason.phrase(status))\n"
+        ResponseHead.encode(
+            status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], requests: .init(),
+            framing: .length(text.utf8.count), connection: .close, date: executor.dateCache.current, into: &buffer)
+        buffer.writeString(text)
+        context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: nil)
+        closeAfterOutput()
+    }
+
+    /// Closes once everything written is out, the way nginx does: shut the write side, then read and
+    /// discard for a bounded time, so that a client still sending gets the response rather than a reset.
+    private func closeAfterOutput() {
+        guard phase == .open else { return }
+        phase = .lingering
+        cancelTimers()
+        inputBroken = true
+        flushPending = false
+        meter.discardsInput = true
+        let done = eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: done)
+        done.futureResult.whenComplete { [self] _ in
+            guard phase == .lingering else { return }
+            context.close(mode: .output, promise: nil)
+            let channel = context.channel
+            eventLoop.scheduleTask(in: Self.lingerTime) { channel.close(promise: nil) }
+        }
+        resumeReadingIfWanted()
+    }
+
+    /// Stops taking new requests: closes now if idle, else after the current response.
+    func beginDrain() {
+        draining = true
+        if phase == .open, exchange == nil, pending.isEmpty {
+            closeNow()
+        }
+    }
+
+    // MARK: Errors
+
+    /// The status for a request NIOHTTP1 could not parse.
+    private func status(forParseError error: any Error) -> Int {
+        guard let error = error as? HTTPParserError else { return 400 }
+        switch error {
+        case .headerOverflow: return meter.firstLineLength > shared.settings.maxTokenLength ? 414 : 431
+        case .invalidVersion: return 505
+        default: return 400
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Binds a listening socket and builds each accepted connection's pipeline:
+/// `InboundTrafficMeter` → NIOHTTP1's request decoder, with limits from the settings → `HTTPConnection`.
+enum Listener {
+    /// How many connections a listener accepts per event-loop turn (NIO's default is 4), so a burst of
+    /// connects is taken promptly.
+    static let acceptBurst = 256
+
+    /// Listens on `address` and serves every accepted connection with `shared`.
+    static func bind(
+        _ address: ServerAddress, backlog: Int, socketOptions: [SocketOption], shared: ServerContext,
+        group: any EventLoopGroup
+    ) async throws(HTTPDError) -> any Channel {
+        let settings = shared.settings
+        var bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: Int32(clamping: backlog))
+            .serverChannelOption(.maxMessagesPerRead, value: UInt(acceptBurst))
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(
+                    minimum: 64, initial: max(64, settings.inputBufferSize), maximum: max(65536, settings.inputBufferSize)))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try addHandlers(to: channel, shared: shared)
+                }
+            }
+        if socketOptions.contains(.reuseAddress) {
+            bootstrap = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        }
+        if socketOptions.contains(.reusePort) {
+            bootstrap = bootstrap.serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+        }
+        do {
+            switch address.endpoint {
+            case .tcp(let host, let port):
+                let socketAddress = try SocketAddress.makeAddressResolvingHost(host, port: port)
+                return try await bootstrap.bind(to: socketAddress).get()
+            case .unix(let path):
+                return try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+            }
+        } catch {
+            throw .bindFailed(address: address.text, reason: "\(error)")
+        }
+    }
+
+    private static func addHandlers(to channel: any Channel, shared: ServerContext) throws {
+        let settings = shared.settings
+        let token = settings.maxTokenLength
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        // NIOHTTP1 counts the request target and each header's name and value against one field limit:
+        // leave room for our own finer checks (414 and 431) to give the right status.
+        limits.maxHeaderFieldSize = 2 * token + 64
+        limits.maxHeaderListSize = min(settings.maxRequestHeaders, 4096) * (2 * token + 64)
+        limits.maxHeaderFieldCount = settings.maxRequestHeaders + 1
+        let meter = InboundTrafficMeter()
+        let decoder = HTTPRequestDecoder(
+            leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
+        let connection = HTTPConnection(
+            shared: shared, meter: meter, executor: shared.executors.executor(for: channel.eventLoop))
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(meter)
+        try sync.addHandler(ByteToMessageHandler(decoder))
+        try sync.addHandler(connection)
+        shared.connections.add(channel)
+    }
+
+    /// How a bound listener reports its address: `127.0.0.1:8080`, `[::1]:8080` or `unix:/path`.
+    static func describe(_ channel: any Channel, fallback: String) -> String {
+        guard let local = channel.localAddress else { return fallback }
+        switch local {
+        case .v4: return "\(local.ipAddress ?? ""):\(local.port ?? 0)"
+        case .v6: return "[\(local.ipAddress ?? "")]:\(local.port ?? 0)"
+        case .unixDomainSocket: return "unix:\(local.pathname ?? "")"
+        }
+    }
+}

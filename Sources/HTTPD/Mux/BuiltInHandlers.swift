@@ -1,0 +1,38 @@
+/// The answers the server gives itself, before or instead of the multiplexer's handlers.
+enum BuiltInHandlers {
+    /// The handler for `request`: `OPTIONS *`, `TRACE`, the multiplexer's choice, or 404.
+    static func handler(for request: HTTPRequest, mux: any HTTPMux, settings: HTTPSettings) -> HTTPHandler {
+        if request.url == "*" {
+            return request.method == "OPTIONS" ? optionsAsterisk : notFound
+        }
+        if request.method == "TRACE" {
+            return settings.traceEnabled ? trace : traceDisabled
+        }
+        return mux.handler(host: request.header("host"), path: request.path) ?? notFound
+    }
+
+    /// `OPTIONS *`: 200 with an empty body, as the reference answers.
+    static let optionsAsterisk: HTTPHandler = { _, response in
+        try await response.write(status: 200)
+    }
+
+    /// No handler for the path and no default: 404 with an empty body.
+    static let notFound: HTTPHandler = { _, response in
+        try await response.write(status: 404)
+    }
+
+    /// `TRACE` while tracing is off: 405, since echoing a request leaks its credentials.
+    static let traceDisabled: HTTPHandler = { _, response in
+        try await response.write(status: 405, headers: [("Allow", "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH")])
+    }
+
+    /// `TRACE` when enabled: the request head echoed back as `message/http`.
+    static let trace: HTTPHandler = { request, response in
+        var echo = "\(request.method) \(request.url) \(request.proto)\r\n"
+        for (name, value) in request.headers {
+            echo += "\(name): \(value)\r\n"
+        }
+        echo += "\r\n"
+        try await response.write(status: 200, headers: [("Content-Type", "message/http")], body: echo)
+    }
+}

@@ -1,0 +1,314 @@
+import Logging
+import NIOCore
+
+/// The response to one request, as its handler writes it (`http-response-…`).
+///
+/// Answer once, in one of three ways: `write(status:headers:body:)` for a whole response,
+/// `begin`/`chunk`/`end` to stream one (chunked for HTTP/1.1 clients), or `file(headers:path:)`.
+/// A second answer throws `HTTPDError.responseAlreadyStarted`. `Content-Length`, `Transfer-Encoding`
+/// and `Connection` are set by the server to match how the body is really sent; handler values for
+/// them are ignored (a handler's `Connection: close` still closes the connection after the response).
+/// Header names must be tokens and values free of CR, LF and NUL, or the call throws `invalidHeader`
+/// and nothing is sent. Responses to `HEAD` carry the headers `GET` would get and no body; 204 and 304
+/// responses carry no body.
+public final class HTTPResponse: @unchecked Sendable {
+    /// Where the response stands; touched only on the connection's event loop.
+    enum State {
+        case initial
+        case streaming(BodyFraming)
+        case complete
+    }
+
+    let exchange: Exchange
+    private var state = State.initial
+    /// Streamed output not yet handed to the connection.
+    private var output = ByteBuffer()
+    private var outputLimit: Int
+
+    /// The status sent, once the response has begun (for access logs).
+    public private(set) var status: Int?
+    /// Body bytes sent so far, not counting the head (for access logs).
+    public private(set) var bytesSent = 0
+
+    init(exchange: Exchange) {
+        self.exchange = exchange
+        self.outputLimit = exchange.connection.shared.settings.outputBufferSize
+    }
+
+    private var connection: HTTPConnection { exchange.connection }
+
+    // MARK: Whole responses
+
+    /// Sends a whole response with a text body (UTF-8) and a `Content-Length` (`http-response-write`).
+    public func write(status: Int, headers: [(name: String, value: String)] = [], body: String) async throws {
+        try await onLoop { () throws(HTTPDError) in try self.writeWhole(status: status, headers: headers, body: body) }
+    }
+
+    /// Sends a whole response with a byte body and a `Content-Length`.
+    public func write(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8]) async throws {
+        try await onLoop { () throws(HTTPDError) in try self.writeWhole(status: status, headers: headers, body: body) }
+    }
+
+    /// Sends a whole response with a body from any byte sequence (`ArraySlice`, `Data`, a `ByteBuffer` view, …).
+    public func write(status: Int, headers: [(name: String, value: String)] = [], body: some Sequence<UInt8> & Sendable)
+        async throws
+    {
+        let bytes = Array(body)
+        try await write(status: status, headers: headers, body: bytes)
+    }
+
+    /// Sends a response without a body (`Content-Length: 0` where the status allows a body).
+    public func write(status: Int, headers: [(name: String, value: String)] = []) async throws {
+        try await onLoop { () throws(HTTPDError) in try self.writeWhole(status: status, headers: headers, body: NoBody()) }
+    }
+
+    private func writeWhole(
+        status: Int, headers: [(name: String, value: String)], body: some ResponseBodyBytes
+    ) throws(HTTPDError) -> EventLoopFuture<Void>? {
+        guard case .initial = state else { throw .responseAlreadyStarted }
+        let sendsBody = ResponseHead.allowsBody(status)
+        let length = body.responseByteCount
+        var buffer = try encodeHead(
+            status: status, headers: headers, framing: sendsBody ? .length(length) : .none, extraCapacity: length)
+        if sendsBody, !exchange.isHead {
+            body.writeResponseBytes(into: &buffer)
+            bytesSent = length
+        }
+        state = .complete
+        return try connection.send(.byteBuffer(buffer), for: exchange, finishesResponse: true)
+    }
+
+    // MARK: Streamed responses
+
+    /// Starts a streamed response (`http-response-begin`): chunked for HTTP/1.1, until-close for HTTP/1.0.
+    ///
+    /// The head is buffered with the first chunks and sent when `outputBufferSize` bytes are waiting,
+    /// on `forceOutput()`, or on `end()`.
+    public func begin(status: Int, headers: [(name: String, value: String)] = []) async throws {
+        try await onLoop { () throws(HTTPDError) -> EventLoopFuture<Void>? in
+            guard case .initial = self.state else { throw .responseAlreadyStarted }
+            let framing: BodyFraming =
+                !ResponseHead.allowsBody(status) ? .none : self.exchange.isHTTP10 ? .untilClose : .chunked
+            self.output = try self.encodeHead(status: status, headers: headers, framing: framing, extraCapacity: 0)
+            self.state = .streaming(framing)
+            return nil
+        }
+    }
+
+    /// Sends `text[start..<end]` (UTF-8 byte offsets; the whole text by default) as the next part of a
+    /// streamed response (`http-response-chunk`). An empty range sends nothing.
+    public func chunk(_ text: String, start: Int = 0, end: Int? = nil) async throws {
+        try await chunk(Array(text.utf8), start: start, end: end)
+    }
+
+    /// Sends `bytes[start..<end]` (the whole array by default) as the next part of a streamed response.
+    /// An empty range sends nothing.
+    public func chunk(_ bytes: [UInt8], start: Int = 0, end: Int? = nil) async throws {
+        try await onLoop { () throws(HTTPDError) in try self.appendChunk(bytes, start: start, end: end ?? bytes.count) }
+    }
+
+    /// Sends any byte sequence as the next part of a streamed response.
+    public func chunk(_ bytes: some Sequence<UInt8> & Sendable) async throws {
+        try await chunk(Array(bytes))
+    }
+
+    private func appendChunk(_ bytes: [UInt8], start: Int, end: Int) throws(HTTPDError) -> EventLoopFuture<Void>? {
+        let framing = try streamingFraming()
+        guard start >= 0, start <= end, end <= bytes.count else {
+            throw .invalidRange(start: start, end: end, count: bytes.count)
+        }
+        let count = end - start
+        guard count > 0, carriesBody(framing) else { return nil }
+        if case .chunked = framing {
+            output.writeString(String(count, radix: 16))
+            output.writeStaticString("\r\n")
+            output.writeBytes(bytes[start..<end])
+            output.writeStaticString("\r\n")
+        } else {
+            output.writeBytes(bytes[start..<end])
+        }
+        bytesSent += count
+        guard output.readableBytes >= outputLimit else { return nil }
+        return try sendOutput(finishing: false)
+    }
+
+    /// Ends a streamed response (`http-response-end`), sending what is buffered and the final chunk.
+    public func end() async throws {
+        try await onLoop { () throws(HTTPDError) in try self.finishStream() }
+    }
+
+    private func finishStream() throws(HTTPDError) -> EventLoopFuture<Void>? {
+        let framing = try streamingFraming()
+        if case .chunked = framing, !exchange.isHead {
+            output.writeStaticString("0\r\n\r\n")
+        }
+        state = .complete
+        return try sendOutput(finishing: true)
+    }
+
+    /// Sends what a streamed response has buffered now (`http-response-force-output`).
+    public func forceOutput() async throws {
+        try await onLoop { () throws(HTTPDError) -> EventLoopFuture<Void>? in
+            _ = try self.streamingFraming()
+            guard self.output.readableBytes > 0 else { return nil }
+            return try self.sendOutput(finishing: false)
+        }
+    }
+
+    private func streamingFraming() throws(HTTPDError) -> BodyFraming {
+        switch state {
+        case .initial: throw .responseNotBegun
+        case .complete: throw .responseAlreadyEnded
+        case .streaming(let framing): return framing
+        }
+    }
+
+    private func carriesBody(_ framing: BodyFraming) -> Bool {
+        if case .none = framing { return false }
+        return !exchange.isHead
+    }
+
+    private func sendOutput(finishing: Bool) throws(HTTPDError) -> EventLoopFuture<Void>? {
+        let buffer = output
+        output = ByteBuffer()
+        return try connection.send(.byteBuffer(buffer), for: exchange, finishesResponse: finishing)
+    }
+
+    // MARK: Files
+
+    /// Sends the file at `path` with `Content-Length`, zero-copy (`http-response-file`).
+    ///
+    /// Throws `HTTPDError.fileNotFound` (a handler that lets it escape answers 404) when there is no
+    /// regular file at `path`, and `.fileNotReadable` (403) when it may not be read.
+    public func file(headers: [(name: String, value: String)] = [], path: String) async throws {
+        let file = try await OpenFile.open(path)
+        try await send(file, status: 200, headers: headers, offset: 0, length: file.size)
+    }
+
+    /// Sends `length` bytes of the file at `path` from `offset` as the body, zero-copy, with `status`.
+    func sendFile(status: Int, headers: [(name: String, value: String)], path: String, offset: Int64, length: Int64)
+        async throws
+    {
+        let file = try await OpenFile.open(path)
+        try await send(file, status: status, headers: headers, offset: offset, length: min(length, file.size - offset))
+    }
+
+    /// Sends part of an open file, in slices so a slow client's progress keeps the response timeout at bay;
+    /// closes the file once it is sent or the sending failed.
+    private func send(_ file: OpenFile, status: Int, headers: [(name: String, value: String)], offset: Int64, length: Int64)
+        async throws
+    {
+        let length = max(0, length)
+        let lastWrite = connection.eventLoop.makePromise(of: Void.self)
+        lastWrite.futureResult.whenComplete { _ in file.close() }
+        do {
+            try await onLoop { () throws(HTTPDError) -> EventLoopFuture<Void>? in
+                guard case .initial = self.state else { throw .responseAlreadyStarted }
+                let sendsBody = length > 0 && ResponseHead.allowsBody(status) && !self.exchange.isHead
+                let head = try self.encodeHead(
+                    status: status, headers: headers,
+                    framing: ResponseHead.allowsBody(status) ? .length(Int(length)) : .none, extraCapacity: 0)
+                self.state = sendsBody ? .streaming(.length(Int(length))) : .complete
+                return try self.connection.send(
+                    .byteBuffer(head), for: self.exchange, finishesResponse: !sendsBody, promise: sendsBody ? nil : lastWrite)
+            }
+            var position = offset
+            let end = offset + length
+            while case .streaming = state, position < end {
+                let slice = FileRegion(
+                    fileHandle: file.handle, readerIndex: Int(position), endIndex: Int(min(end, position + OpenFile.sliceSize)))
+                position += Int64(slice.readableBytes)
+                let last = position == end
+                try await onLoop { () throws(HTTPDError) -> EventLoopFuture<Void>? in
+                    if last { self.state = .complete }
+                    self.bytesSent += slice.readableBytes
+                    return try self.connection.send(
+                        .fileRegion(slice), for: self.exchange, finishesResponse: last, promise: last ? lastWrite : nil)
+                }
+            }
+        } catch {
+            lastWrite.fail(error)
+            throw error
+        }
+    }
+
+    // MARK: Settings
+
+    /// Changes this connection's response timeout (`http-response-timeout-set!`): the longest a response
+    /// may make no progress because the handler or the client is not moving.
+    public func setTimeout(_ timeout: Duration) {
+        connection.setResponseTimeout(timeout)
+    }
+
+    // MARK: Internals
+
+    /// Encodes the status line and headers into a new buffer, after checking them.
+    private func encodeHead(
+        status: Int, headers: [(name: String, value: String)], framing: BodyFraming, extraCapacity: Int
+    ) throws(HTTPDError) -> ByteBuffer {
+        guard status >= 200, status <= 999 else { throw .invalidStatus(status) }
+        let requests = try ResponseHead.inspect(headers)
+        let untilClose: Bool
+        if case .untilClose = framing { untilClose = !exchange.isHead } else { untilClose = false }
+        let connectionHeader = connection.connectionHeader(
+            for: exchange, handlerAskedClose: requests.close, untilClose: untilClose)
+        var buffer = connection.context.channel.allocator.buffer(capacity: 128 + headers.count * 32 + extraCapacity)
+        ResponseHead.encode(
+            status: status, headers: headers, requests: requests, framing: framing, connection: connectionHeader,
+            date: connection.executor.dateCache.current, into: &buffer)
+        self.status = status
+        return buffer
+    }
+
+    /// Runs `body` on the connection's event loop (directly when already there), then waits for the
+    /// client to catch up if `body` says it must.
+    private func onLoop(_ body: @escaping @Sendable () throws(HTTPDError) -> EventLoopFuture<Void>?) async throws {
+        let loop = connection.eventLoop
+        if loop.inEventLoop {
+            if let backpressure = try body() { try await backpressure.get() }
+            return
+        }
+        let backpressure = try await loop.submit { () throws -> EventLoopFuture<Void>? in try body() }.get()
+        try await backpressure?.get()
+    }
+
+    /// Finishes the exchange after the handler returned or threw: an unanswered request gets an error
+    /// status, an unfinished stream is ended, and a stream cut short by an error closes the connection.
+    func handlerDidFinish(failure: (any Error)?) {
+        let logger = connection.logger
+        switch state {
+        case .initial:
+            let status: Int
+            if let failure {
+                status = (failure as? HTTPDError)?.responseStatus ?? 500
+                if status == 500 {
+                    logger.error("handler for \(exchange.head.uri) threw: \(failure)")
+                } else {
+                    logger.debug("handler for \(exchange.head.uri) threw: \(failure)")
+                }
+            } else {
+                status = 500
+                logger.warning("handler for \(exchange.head.uri) returned without a response")
+            }
+            let text = "\(status) \(StatusReason.phrase(status))\n"
+            _ = try? writeWhole(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: text)
+        case .streaming:
+            if let failure {
+                logger.error("handler for \(exchange.head.uri) threw during a streamed response: \(failure)")
+                state = .complete
+                connection.closeNow()
+            } else {
+                _ = try? finishStream()
+            }
+        case .complete:
+            if let failure {
+                logger.warning("handler for \(exchange.head.uri) threw after responding: \(failure)")
+            }
+        }
+        if case .streaming = state { return }
+        if !exchange.responseFinished, connection.phase == .open {
+            // The write failed (the client is gone): nothing more can be sent.
+            connection.closeNow()
+        }
+    }
+}

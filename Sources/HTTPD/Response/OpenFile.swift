@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+import NIOPosix
+
+/// A regular file opened for sending, with its size; opened off the event loop.
+struct OpenFile: Sendable {
+    /// Files go out in regions of at most this many bytes, each a step of progress for the response timeout.
+    static let sliceSize: Int64 = 4 << 20
+
+    let handle: NIOFileHandle
+    let size: Int64
+
+    /// Opens the regular file at `path` for reading on NIO's thread pool.
+    ///
+    /// Throws `fileNotFound` when nothing (or no regular file) is there, `fileNotReadable` when it may not be read.
+    static func open(_ path: String) async throws -> OpenFile {
+        try await NIOThreadPool.singleton.runIfActive { () throws -> OpenFile in
+            let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                switch errno {
+                case EACCES, EPERM: throw HTTPDError.fileNotReadable(path)
+                default: throw HTTPDError.fileNotFound(path)
+                }
+            }
+            var info = stat()
+            guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                Glibc.close(descriptor)
+                throw HTTPDError.fileNotFound(path)
+            }
+            return OpenFile(handle: NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor), size: Int64(info.st_size))
+        }
+    }
+
+    /// Closes the file.
+    func close() {
+        try? handle.close()
+    }
+}

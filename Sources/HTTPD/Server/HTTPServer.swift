@@ -1,0 +1,181 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A running HTTP server (`start-http-server!`): listens on one or more addresses and serves every
+/// request with the handler its multiplexer picks.
+///
+/// ```swift
+/// let server = try await HTTPServer.start("127.0.0.1:8080")
+/// try await server.register("/hello") { request, response in
+///     try await response.write(status: 200, headers: [("Content-Type", "text/plain")], body: "hello\n")
+/// }
+/// await server.wait()
+/// ```
+public final class HTTPServer: Sendable {
+    /// The server whose handler is running, set for the duration of each handler.
+    @TaskLocal static var handlerServer: HTTPServer?
+    private static let latest = Mutex<HTTPServer?>(nil)
+
+    /// The server whose handler is running (`current-http-server`); outside handlers, the most
+    /// recently started server that has not stopped.
+    public static var current: HTTPServer? {
+        handlerServer ?? latest.withLock { $0 }
+    }
+
+    /// The multiplexer that routes this server's requests.
+    public let mux: any HTTPMux
+    /// The limits and timeouts this server enforces.
+    public let settings: HTTPSettings
+    /// Where the server's connection events and handler errors are logged.
+    public let logger: Logger
+
+    private struct State {
+        var listeners: [any Channel] = []
+        var addresses: [String] = []
+        var stopped = false
+    }
+
+    private let state = Mutex(State())
+    private let group: any EventLoopGroup
+    private let stoppedPromise: EventLoopPromise<Void>
+    private let context = Mutex<ServerContext?>(nil)
+
+    private init(mux: any HTTPMux, settings: HTTPSettings, logger: Logger, group: any EventLoopGroup) {
+        self.mux = mux
+        self.settings = settings
+        self.logger = logger
+        self.group = group
+        self.stoppedPromise = group.any().makePromise()
+    }
+
+    /// Starts a server listening on every address in `addresses` (`start-http-server!`).
+    ///
+    /// - Parameters:
+    ///   - mux: routes requests to handlers; a `DefaultHTTPMux` by default.
+    ///   - backlog: the listen backlog (10, as in the reference).
+    ///   - socketOptions: options for the listening sockets; `SO_REUSEADDR` by default.
+    ///   - settings: limits and timeouts; the process-wide defaults by default.
+    ///   - eventLoopGroup: the loops that run connections and handlers; NIO's shared group by default.
+    ///   - logger: where errors and connection events go.
+    ///   - addresses: `"host:port"` (port 0 picks a free port), `"[::1]:8080"`, `":8080"`, `"unix:/path"`.
+    /// - Throws: `HTTPDError.invalidSetting`, `.invalidAddress` or `.bindFailed` naming the address.
+    public static func start(
+        mux: any HTTPMux = DefaultHTTPMux(),
+        backlog: Int = 10,
+        socketOptions: [SocketOption] = [.reuseAddress],
+        settings: HTTPSettings = HTTPSettings(),
+        eventLoopGroup: (any EventLoopGroup)? = nil,
+        logger: Logger = Logger(label: "swift-httpd"),
+        addresses: [String]
+    ) async throws(HTTPDError) -> HTTPServer {
+        try settings.validate()
+        guard backlog > 0 else { throw .invalidSetting(name: "backlog", value: "\(backlog)") }
+        guard !addresses.isEmpty else { throw .invalidAddress("", reason: "no address to listen on") }
+        var parsed: [ServerAddress] = []
+        for address in addresses { try parsed.append(ServerAddress(address)) }
+
+        let group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
+        let server = HTTPServer(mux: mux, settings: settings, logger: logger, group: group)
+        let shared = ServerContext(server: server, mux: mux, settings: settings, logger: logger, group: group)
+        server.context.withLock { $0 = shared }
+        for address in parsed {
+            do {
+                let channel = try await Listener.bind(
+                    address, backlog: backlog, socketOptions: socketOptions, shared: shared, group: group)
+                server.state.withLock {
+                    $0.listeners.append(channel)
+                    $0.addresses.append(Listener.describe(channel, fallback: address.text))
+                }
+            } catch {
+                await server.stop()
+                throw error
+            }
+        }
+        latest.withLock { $0 = server }
+        logger.info("listening", metadata: ["addresses": "\(server.addresses.joined(separator: " "))"])
+        return server
+    }
+
+    /// Starts a server with the default multiplexer and settings on `addresses`.
+    public static func start(_ addresses: String...) async throws(HTTPDError) -> HTTPServer {
+        try await start(addresses: addresses)
+    }
+
+    /// The addresses the server listens on, as bound: a port 0 is reported as the port picked.
+    public var addresses: [String] {
+        state.withLock { $0.addresses }
+    }
+
+    /// The TCP port of the first address, handy when it was 0.
+    public var port: Int? {
+        state.withLock { $0.listeners.first?.localAddress?.port }
+    }
+
+    /// How many client connections are open.
+    public var connectionCount: Int {
+        context.withLock { $0?.connections.count ?? 0 }
+    }
+
+    /// Registers `handler` for `path` with the server's multiplexer (`http-register-handler`).
+    ///
+    /// `path` is `""` (with a recursive multiplexer: every path) or starts with `/`. Throws
+    /// `HTTPDError.invalidPath`, or the multiplexer's error when it takes no registrations.
+    public func register(_ path: String, host: String? = nil, handler: @escaping HTTPHandler) async throws {
+        guard path.isEmpty || path.hasPrefix("/") else { throw HTTPDError.invalidPath(path) }
+        try mux.putHandler(host: host, path: path, handler: handler)
+    }
+
+    /// Stops the server (`stop-http-server!`): stops accepting and closes every connection at once.
+    public func stop() async {
+        let listeners = markStopped()
+        for listener in listeners { try? await listener.close() }
+        for connection in openConnections { try? await connection.close() }
+        finishStop()
+    }
+
+    /// Stops accepting at once, lets requests in progress finish for up to `gracePeriod`, then closes
+    /// whatever is still open. Idle connections close at once.
+    public func stop(gracePeriod: Duration) async {
+        let listeners = markStopped()
+        for listener in listeners { try? await listener.close() }
+        let connections = openConnections
+        for connection in connections {
+            connection.pipeline.handler(type: HTTPConnection.self).whenSuccess { $0.beginDrain() }
+        }
+        let closed = EventLoopFuture.andAllComplete(connections.map(\.closeFuture), on: group.any())
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try? await closed.get() }
+            tasks.addTask { try? await Task.sleep(for: gracePeriod) }
+            await tasks.next()
+            tasks.cancelAll()
+        }
+        for connection in openConnections { try? await connection.close() }
+        finishStop()
+    }
+
+    /// Returns when the server has stopped (the reference's `thread-join!` on the server thread).
+    public func wait() async {
+        try? await stoppedPromise.futureResult.get()
+    }
+
+    private var openConnections: [any Channel] {
+        context.withLock { $0?.connections.open ?? [] }
+    }
+
+    private func markStopped() -> [any Channel] {
+        Self.latest.withLock { if $0 === self { $0 = nil } }
+        return state.withLock {
+            $0.stopped = true
+            return $0.listeners
+        }
+    }
+
+    private func finishStop() {
+        // Break the server ↔ context cycle and let `wait()` return.
+        context.withLock { $0 = nil }
+        stoppedPromise.succeed()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,72 @@
+import HTTPD
+
+/// The reference's tutorial application: `/`, `/echo`, `/headers`, `/self`, and a not-found page.
+enum TutorialApplication {
+    /// Registers the tutorial's handlers on `server`, each logging one Common Log Format line.
+    static func register(on server: HTTPServer) async throws {
+        try await server.register("/", handler: AccessLog.logged(hello))
+        try await server.register("/echo", handler: AccessLog.logged(echo))
+        try await server.register("/headers", handler: AccessLog.logged(headers))
+        try await server.register("/self", handler: AccessLog.logged(ownSource))
+    }
+
+    /// Anything else: 404 with a one-line message.
+    static let notFound: HTTPHandler = AccessLog.logged { request, response in
+        try await response.write(
+            status: 404, headers: [("Content-Type", "text/plain; charset=utf-8")], body: "not found: \(request.path)\n")
+    }
+
+    /// `/`: greets the client by address.
+    static let hello: HTTPHandler = { request, response in
+        try await response.write(
+            status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], body: "hello, \(request.client)\n")
+    }
+
+    /// `/echo`: the request body back, with the request's `Content-Type`.
+    static let echo: HTTPHandler = { request, response in
+        let body = try await request.body() ?? []
+        var headers: [(name: String, value: String)] = []
+        if let type = request.header("Content-Type") { headers.append(("Content-Type", type)) }
+        try await response.write(status: 200, headers: headers, body: body)
+    }
+
+    /// `/headers`: the request headers, one `Name: value` line each, chunked; `/headers?json` as a JSON object.
+    static let headers: HTTPHandler = { request, response in
+        if request.params == "json" {
+            let members = request.headers.map { "\(jsonString($0.name)):\(jsonString($0.value))" }
+            try await response.write(
+                status: 200, headers: [("Content-Type", "application/json")],
+                body: "{" + members.joined(separator: ",") + "}\n")
+            return
+        }
+        try await response.begin(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")])
+        for (name, value) in request.headers {
+            try await response.chunk("\(name): \(value)\n")
+        }
+        try await response.end()
+    }
+
+    /// `/self`: the application's own source file.
+    static let ownSource: HTTPHandler = { _, response in
+        try await response.file(headers: [("Content-Type", "text/plain; charset=utf-8")], path: #filePath)
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
