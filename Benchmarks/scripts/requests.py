@@ -7,9 +7,18 @@ batches of 16 in one write (the pipelined scenario's). With --count 0 it only co
 Waits up to --wait seconds for the server to accept a connection first.
 """
 import argparse
+import os
 import socket
 import sys
 import time
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
 
 
 def main():
@@ -19,6 +28,7 @@ def main():
     p.add_argument("--depth", type=int, default=1)
     p.add_argument("--path", default="/plaintext")
     p.add_argument("--wait", type=float, default=120.0)
+    p.add_argument("--pid", type=int, help="give up waiting if this process (the server) exits")
     a = p.parse_args()
 
     deadline = time.monotonic() + a.wait
@@ -27,6 +37,9 @@ def main():
             s = socket.create_connection(("127.0.0.1", a.port), timeout=30)
             break
         except OSError:
+            if a.pid and not alive(a.pid):
+                print("requests.py: the server exited before accepting a connection", file=sys.stderr)
+                return 1
             if time.monotonic() > deadline:
                 print("requests.py: server did not accept a connection", file=sys.stderr)
                 return 1
