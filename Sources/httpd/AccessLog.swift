@@ -13,6 +13,7 @@ enum AccessLog {
             defer {
                 let size = response.bytesSent > 0 ? String(response.bytesSent) : "-"
                 print("\(request.client) - - [\(timestamp())] \"\(request.method) \(request.url) \(request.proto)\" \(response.status ?? 500) \(size)")
+                fflush(nil)  // show each line at once, also when the output is piped
             }
             try await handler(request, response)
         }

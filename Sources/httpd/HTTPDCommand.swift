@@ -43,7 +43,6 @@ struct HTTPDCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -55,6 +54,7 @@ struct HTTPDCommand: AsyncParsableCommand {
         for bound in server.addresses {
             print("Serving HTTP on \(bound) (http://\(bound)/)")
         }
+        fflush(nil)
         StopSignals.install { await server.stop(gracePeriod: .seconds(5)) }
         await server.wait()
     }

@@ -427,6 +427,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     func closeNow() {
         guard phase != .closed else { return }
         phase = .closed
+        context.flush()
         context.close(promise: nil)
     }
 

@@ -1,0 +1,250 @@
+import HTTPD
+import Testing
+
+private let hello: HTTPHandler = { request, response in
+    try await response.write(status: 200, body: "hello \(request.path)")
+}
+
+private let echo: HTTPHandler = { request, response in
+    try await response.write(status: 200, body: try await request.body() ?? Array("nil".utf8))
+}
+
+@Suite("Connections")
+struct ConnectionTests {
+    @Test("HTTP/1.1 keeps the connection open; Connection: close closes it with the header")
+    func keepAlive() async throws {
+        try await TestServer.with(routes: ["/a": hello]) { test throws in
+            let client = try await test.connect()
+            for _ in 0..<3 {
+                try await client.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+                let response = try #require(try await client.readResponse())
+                #expect(response.text == "hello /a")
+                #expect(response.header("Connection") == nil)
+            }
+            try await client.send("GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(try await client.readResponse()?.header("Connection") == "close")
+            #expect(try await client.isClosedByServer())
+        }
+    }
+
+    @Test("HTTP/1.0 closes unless it asks for keep-alive")
+    func http10() async throws {
+        try await TestServer.with(routes: ["/a": hello]) { test throws in
+            let kept = try await test.connect()
+            try await kept.send("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            #expect(try await kept.readResponse()?.header("Connection") == "keep-alive")
+            try await kept.send("GET /a HTTP/1.0\r\n\r\n")
+            #expect(try await kept.readResponse()?.header("Connection") == "close")
+            #expect(try await kept.isClosedByServer())
+        }
+    }
+
+    @Test("pipelined requests are answered in order, bodies and all")
+    func pipelining() async throws {
+        try await TestServer.with(routes: ["/a": hello, "/e": echo]) { test throws in
+            let client = try await test.connect()
+            try await client.send(
+                "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody"
+                    + "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nunread"
+                    + "POST /e HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+                    + "GET /e HTTP/1.1\r\nHost: x\r\n\r\n")
+            var texts: [String] = []
+            for _ in 0..<5 { texts.append(try #require(try await client.readResponse()).text) }
+            #expect(texts == ["hello /a", "body", "hello /a", "abc", "nil"])
+        }
+    }
+
+    @Test("a body the handler never reads is skipped so the next request is answered correctly")
+    func unreadBodyIsSkipped() async throws {
+        try await TestServer.with(routes: ["/a": hello]) { test throws in
+            let client = try await test.connect()
+            try await client.send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+            #expect(try await client.readResponse()?.text == "hello /a")
+            try await client.send(String(repeating: "G", count: 100000) + "GET /a?after HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse()?.text == "hello /a")
+        }
+    }
+
+    @Test("Expect: 100-continue gets 100 Continue when the handler reads the body")
+    func expectContinue() async throws {
+        try await TestServer.with(routes: ["/e": echo, "/a": hello]) { test throws in
+            let client = try await test.connect()
+            try await client.send("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            let interim = try #require(try await client.readResponse())
+            #expect(interim.statusLine == "HTTP/1.1 100 Continue")
+            try await client.send("hello")
+            #expect(try await client.readResponse()?.text == "hello")
+        }
+    }
+
+    @Test("Expect: 100-continue with a body over the limit gets 413 without sending the body")
+    func expectContinueTooLarge() async throws {
+        try await TestServer.with(settings: testSettings { $0.maxRequestBodyLength = 10 }, routes: ["/e": echo]) { test throws in
+            let client = try await test.connect()
+            try await client.send("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n")
+            let response = try #require(try await client.readResponse())
+            #expect(response.status == 413)
+            #expect(try await client.isClosedByServer())
+        }
+    }
+
+    @Test("a handler that does not read an expected body answers and closes")
+    func expectContinueUnread() async throws {
+        try await TestServer.with(routes: ["/a": hello]) { test throws in
+            let client = try await test.connect()
+            try await client.send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            let response = try #require(try await client.readResponse())
+            #expect(response.text == "hello /a")
+            #expect(response.header("Connection") == "close")
+        }
+    }
+
+    @Test("a handler that throws gets 500 and the server goes on")
+    func handlerThrows() async throws {
+        struct Oops: Error {}
+        try await TestServer.with(routes: [
+            "/throw": { _, _ in throw Oops() },
+            "/silent": { _, _ in },
+            "/late": { _, response in
+                try await response.begin(status: 200)
+                try await response.chunk("partial")
+                try await response.forceOutput()
+                throw Oops()
+            },
+            "/a": hello,
+        ]) { test throws in
+            let client = try await test.connect()
+            try await client.send("GET /throw HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse()?.status == 500)
+            try await client.send("GET /silent HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse()?.status == 500)
+            try await client.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse()?.text == "hello /a")
+
+            let cut = try await test.connect()
+            try await cut.send("GET /late HTTP/1.1\r\nHost: x\r\n\r\n")
+            let text = try await cut.readUntilClose()
+            #expect(text.contains("partial"))
+            #expect(!text.hasSuffix("0\r\n\r\n"))
+            #expect(try await test.request("/a").text == "hello /a")
+        }
+    }
+
+    @Test("a handler error that implies a status answers with it")
+    func errorStatus() async throws {
+        try await TestServer.with(routes: [
+            "/nf": { _, _ in throw HTTPDError.fileNotFound("x") },
+            "/nr": { _, _ in throw HTTPDError.fileNotReadable("x") },
+        ]) { test throws in
+            #expect(try await test.request("/nf").status == 404)
+            #expect(try await test.request("/nr").status == 403)
+        }
+    }
+
+    @Test("OPTIONS * is 200; TRACE is 405 unless enabled, then echoed")
+    func builtIns() async throws {
+        try await TestServer.with(routes: ["/a": hello]) { test throws in
+            let client = try await test.connect()
+            try await client.send("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
+            let options = try #require(try await client.readResponse())
+            #expect(options.status == 200)
+            #expect(options.body.isEmpty)
+            try await client.send("TRACE /a HTTP/1.1\r\nHost: x\r\nAuthorization: secret\r\n\r\n")
+            let trace = try #require(try await client.readResponse())
+            #expect(trace.status == 405)
+            #expect(!trace.text.contains("secret"))
+        }
+        try await TestServer.with(settings: testSettings { $0.traceEnabled = true }) { test throws in
+            let client = try await test.connect()
+            try await client.send("TRACE /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            let trace = try #require(try await client.readResponse())
+            #expect(trace.status == 200)
+            #expect(trace.header("Content-Type") == "message/http")
+            #expect(trace.text.hasPrefix("TRACE /a HTTP/1.1\r\nHost: x\r\n"))
+        }
+    }
+
+    @Test("bad request heads get their status and a close", arguments: [
+        ("GET / HTTP/1.1\r\n\r\n", 400),  // no Host
+        ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+        ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+        ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\n\r\n", 417),
+        ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 2000000\r\n\r\n", 413),
+        ("NOT A REQUEST\r\n\r\n", 400),
+        ("GET /" + String(repeating: "a", count: 1100) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414),
+        ("GET /" + String(repeating: "a", count: 5000) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414),
+        ("GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "v", count: 1100) + "\r\n\r\n", 431),
+        ("GET / HTTP/1.1\r\nHost: a\r\n" + String(repeating: "X: 1\r\n", count: 300) + "\r\n", 431),
+    ])
+    func badHeads(request: String, status: Int) async throws {
+        try await TestServer.with(routes: ["/": hello]) { test throws in
+            let client = try await test.connect()
+            try await client.send(request + "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+            let response = try #require(try await client.readResponse())
+            #expect(response.status == status)
+            #expect(response.header("Connection") == "close")
+            #expect(try await client.isClosedByServer())
+            #expect(try await test.request("/").status == 200)
+        }
+    }
+
+    @Test("a request head that trickles past the request timeout gets 408; an idle connection closes quietly")
+    func headTimeout() async throws {
+        try await TestServer.with(settings: testSettings { $0.requestTimeout = .milliseconds(300) }, routes: ["/": hello]) { test throws in
+            let trickler = try await test.connect()
+            try await trickler.send("GET / HTTP/1.1\r\n")
+            #expect(try await trickler.readResponse()?.status == 408)
+            let idle = try await test.connect()
+            #expect(try await idle.readUntilClose() == "")
+        }
+    }
+
+    @Test("a stalled body makes body() throw requestTimedOut, the client gets 408")
+    func bodyTimeout() async throws {
+        try await TestServer.with(settings: testSettings { $0.requestTimeout = .milliseconds(300) }, routes: ["/e": echo]) { test throws in
+            let client = try await test.connect()
+            try await client.send("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+            let response = try #require(try await client.readResponse())
+            #expect(response.status == 408)
+            #expect(try await client.isClosedByServer())
+        }
+    }
+
+    @Test("a client that stops reading is disconnected after the response timeout")
+    func responseTimeout() async throws {
+        let failed = Box<Bool>(false)
+        try await TestServer.with(settings: testSettings { $0.responseTimeout = .milliseconds(300) }, routes: [
+            "/big": { _, response in
+                let piece = [UInt8](repeating: 0, count: 1 << 20)
+                do {
+                    try await response.begin(status: 200)
+                    for _ in 0..<1000 { try await response.chunk(piece) }
+                    try await response.end()
+                } catch {
+                    failed.set(true)
+                    throw error
+                }
+            }
+        ]) { test throws in
+            let client = try await test.connect()
+            try await client.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+            while !failed.get() { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(failed.get())
+        }
+    }
+
+    @Test("a request body over the limit sent in full still gets the 413 (lingering close)")
+    func lingeringClose() async throws {
+        try await TestServer.with(routes: ["/e": echo]) { test throws in
+            let client = try await test.connect()
+            let body = [UInt8](repeating: 97, count: 5 << 20)
+            try await client.send("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
+            try await client.send(body)
+            let response = try #require(try await client.readResponse())
+            #expect(response.status == 413)
+        }
+    }
+}

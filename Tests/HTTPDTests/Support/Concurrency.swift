@@ -1,0 +1,46 @@
+import AsyncHTTPClient
+import NIOCore
+import Synchronization
+
+/// A value shared between a handler and the test that checks it.
+final class Box<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
+    func get() -> Value { value.withLock { $0 } }
+    func set(_ newValue: Value) { value.withLock { $0 = newValue } }
+    func update(_ change: (inout Value) -> Void) { value.withLock { change(&$0) } }
+}
+
+/// A one-shot signal: `wait()` returns once `open()` was called.
+final class AsyncGate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func open() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+}
+
+/// Requests to a full URL, for servers that are not a `TestServer`.
+enum ClientRequest {
+    static func get(_ url: String) async throws -> ClientResponse {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return ClientResponse(status: Int(response.status.code), headers: response.headers, body: Array(body.readableBytesView))
+    }
+}

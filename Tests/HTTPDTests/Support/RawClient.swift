@@ -1,0 +1,189 @@
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A plain TCP client for the bytes AsyncHTTPClient will not send: malformed, partial and pipelined
+/// requests. Blocking socket calls run on Dispatch threads, never on the test's cooperative pool.
+final class RawClient: @unchecked Sendable {
+    private let socket: Int32
+    private var buffer: [UInt8] = []
+    private var sawEOF = false
+
+    private init(socket: Int32) {
+        self.socket = socket
+    }
+
+    deinit {
+        Glibc.close(socket)
+    }
+
+    /// Connects to 127.0.0.1:`port`.
+    static func connect(port: Int) async throws -> RawClient {
+        try await blocking {
+            let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw RawClientError.system("socket", errno) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard result == 0 else {
+                let code = errno
+                Glibc.close(fd)
+                throw RawClientError.system("connect", code)
+            }
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            return RawClient(socket: fd)
+        }
+    }
+
+    /// Sends `text` as-is (write `\r\n` yourself).
+    func send(_ text: String) async throws {
+        try await send(Array(text.utf8))
+    }
+
+    /// Sends `bytes` as-is.
+    func send(_ bytes: [UInt8]) async throws {
+        try await Self.blocking { [socket] in
+            var offset = 0
+            while offset < bytes.count {
+                let sent = bytes[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                guard sent > 0 else { throw RawClientError.system("send", errno) }
+                offset += sent
+            }
+        }
+    }
+
+    /// Reads one response (head, then a body framed by `Content-Length`, chunked, or until close;
+    /// none for HEAD when `headOnly`); nil when the server closed without sending one.
+    func readResponse(headOnly: Bool = false) async throws -> RawResponse? {
+        guard let headEnd = try await fill(until: { Self.find([13, 10, 13, 10], in: $0) }) else { return nil }
+        let headText = String(decoding: buffer[..<headEnd], as: UTF8.self)
+        buffer.removeFirst(headEnd + 4)
+        var lines = headText.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
+        let statusLine = lines.removeFirst()
+        let parts = statusLine.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, let status = Int(parts[1]) else { throw RawClientError.malformed(statusLine) }
+        let headers = lines.compactMap { line -> (String, String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingLeadingSpaces)
+        }
+        var response = RawResponse(statusLine: statusLine, status: status, headers: headers, body: [])
+        if headOnly || status < 200 || status == 204 || status == 304 { return response }
+        if let length = response.header("Content-Length").flatMap(Int.init) {
+            guard try await fill(until: { $0.count >= length ? length : nil }) != nil else {
+                throw RawClientError.truncated
+            }
+            response.body = Array(buffer[..<length])
+            buffer.removeFirst(length)
+        } else if response.header("Transfer-Encoding")?.lowercased() == "chunked" {
+            response.body = try await readChunkedBody()
+        } else {
+            _ = try await fill(until: { _ in nil })
+            response.body = buffer
+            buffer = []
+        }
+        return response
+    }
+
+    private func readChunkedBody() async throws -> [UInt8] {
+        var body: [UInt8] = []
+        while true {
+            guard let lineEnd = try await fill(until: { Self.find([13, 10], in: $0) }) else { throw RawClientError.truncated }
+            let sizeText = String(decoding: buffer[..<lineEnd], as: UTF8.self)
+            buffer.removeFirst(lineEnd + 2)
+            guard let size = Int(sizeText.split(separator: ";")[0], radix: 16) else { throw RawClientError.malformed(sizeText) }
+            guard try await fill(until: { $0.count >= size + 2 ? size : nil }) != nil else { throw RawClientError.truncated }
+            body += buffer[..<size]
+            buffer.removeFirst(size + 2)
+            if size == 0 { return body }
+        }
+    }
+
+    /// Everything the server sends until it closes the connection (or 10 s pass), as text.
+    func readUntilClose() async throws -> String {
+        _ = try await fill(until: { _ in nil })
+        defer { buffer = [] }
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    /// Whether the server closed the connection (EOF or reset) with nothing more to read, waiting up to 10 s.
+    func isClosedByServer() async throws -> Bool {
+        do {
+            _ = try await fill(until: { $0.isEmpty ? nil : 0 })
+        } catch RawClientError.timedOut {
+            return false
+        }
+        return buffer.isEmpty && sawEOF
+    }
+
+    /// Reads until `found` returns an index into the buffer, or the connection ends (nil).
+    private func fill(until found: ([UInt8]) -> Int?) async throws -> Int? {
+        while true {
+            if let index = found(buffer) { return index }
+            if sawEOF { return nil }
+            let chunk = try await Self.blocking { [socket] () throws -> [UInt8]? in
+                var bytes = [UInt8](repeating: 0, count: 65536)
+                let count = bytes.withUnsafeMutableBytes { Glibc.recv(socket, $0.baseAddress, $0.count, 0) }
+                if count > 0 { return Array(bytes[..<count]) }
+                if count == 0 || errno == ECONNRESET { return nil }
+                if errno == EAGAIN || errno == EWOULDBLOCK { throw RawClientError.timedOut }
+                throw RawClientError.system("recv", errno)
+            }
+            if let chunk { buffer += chunk } else { sawEOF = true }
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start..<start + needle.count].elementsEqual(needle) {
+            return start
+        }
+        return nil
+    }
+
+    private static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try work() })
+            }
+        }
+    }
+}
+
+/// A response as the raw client read it.
+struct RawResponse: Sendable {
+    let statusLine: String
+    let status: Int
+    let headers: [(String, String)]
+    var body: [UInt8]
+
+    /// The first value of header `name` (any case).
+    func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    /// The body as text.
+    var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+enum RawClientError: Error {
+    case system(String, Int32)
+    case malformed(String)
+    case truncated
+    case timedOut
+}
+
+extension Substring {
+    fileprivate var trimmingLeadingSpaces: String {
+        String(drop { $0 == " " || $0 == "\t" })
+    }
+}
