@@ -48,8 +48,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     private(set) var client = ""
     private(set) var clientPort: Int?
 
-    var requestTimeout: TimeAmount
-    var responseTimeout: TimeAmount
+    /// The request and response timeouts.
+    let watchdog: ConnectionWatchdog
 
     /// The request being served, from its head until its response is out.
     private(set) var exchange: Exchange?
@@ -67,9 +67,6 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     /// The server is stopping gracefully: close once the current request is answered.
     private var draining = false
 
-    private var headTimer: Scheduled<Void>?
-    private var bodyTimer: Scheduled<Void>?
-    private var responseTimer: Scheduled<Void>?
     private var writabilityWaiters: [EventLoopPromise<Void>] = []
 
     init(shared: ServerContext, meter: InboundTrafficMeter, executor: EventLoopExecutor) {
@@ -77,8 +74,10 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         self.meter = meter
         self.executor = executor
         self.logger = shared.logger
-        self.requestTimeout = TimeAmount(shared.settings.requestTimeout)
-        self.responseTimeout = TimeAmount(shared.settings.responseTimeout)
+        self.watchdog = ConnectionWatchdog(
+            eventLoop: executor.eventLoop, requestTimeout: TimeAmount(shared.settings.requestTimeout),
+            responseTimeout: TimeAmount(shared.settings.responseTimeout))
+        watchdog.onExpiry = { [unowned self] expiry in self.expired(expiry) }
     }
 
     var eventLoop: any EventLoop { executor.eventLoop }
@@ -97,11 +96,11 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             client = "?"
         }
         logger[metadataKey: "client"] = "\(client):\(clientPort ?? 0)"
-        if context.channel.isActive { armHeadTimer() }
+        if context.channel.isActive { waitForHead() }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if headTimer == nil, exchange == nil { armHeadTimer() }
+        if exchange == nil { waitForHead() }
         context.fireChannelActive()
     }
 
@@ -134,7 +133,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     func channelInactive(context: ChannelHandlerContext) {
         phase = .closed
-        cancelTimers()
+        watchdog.stopAll()
         let waiters = writabilityWaiters
         writabilityWaiters = []
         for waiter in waiters { waiter.fail(HTTPDError.connectionClosed) }
@@ -155,10 +154,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         writabilityWaiters = []
         for waiter in waiters { waiter.succeed() }
         if exchange != nil {
-            armResponseTimer()
+            watchdog.noteResponseProgress()
         } else {
-            responseTimer?.cancel()
-            responseTimer = nil
+            watchdog.stopResponse()
         }
     }
 
@@ -214,8 +212,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     }
 
     private func begin(_ head: HTTPRequestHead) {
-        headTimer?.cancel()
-        headTimer = nil
+        watchdog.stopHead()
         let verdict: RequestHeadCheck.Verdict
         switch RequestHeadCheck.check(head, settings: shared.settings) {
         case .success(let good): verdict = good
@@ -237,7 +234,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     /// Runs the handler on this loop's executor: synchronously until its first real suspension, so a
     /// handler that never waits is finished when this returns.
     private func run(_ handler: @escaping HTTPHandler, request: HTTPRequest, response: HTTPResponse, exchange: Exchange) {
-        armResponseTimer()
+        watchdog.noteResponseProgress()
         let server = shared.server
         exchange.task = Task.immediate(executorPreference: executor) {
             let failure: (any Error)?
@@ -267,7 +264,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
                 inputBroken = true  // no use reading a body nobody wants before closing
                 exchange.requestEnded = true
             } else {
-                armBodyTimer()
+                watchdog.watchBody()
             }
         }
         completeIfDone(exchange)
@@ -278,15 +275,16 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         switch event {
         case .body(let bytes):
             if exchange.body.append(bytes) {
-                if bodyTimer != nil { armBodyTimer() }
+                // Body bytes are progress for the request and for the handler waiting on them.
+                if watchdog.watchesBody { watchdog.watchBody() }
+                if watchdog.watchesResponse { watchdog.noteResponseProgress() }
             } else {
                 abandonBody(of: exchange, because: .requestBodyTooLarge(limit: exchange.body.limit))
             }
         case .end:
             exchange.body.finish()
             exchange.requestEnded = true
-            bodyTimer?.cancel()
-            bodyTimer = nil
+            watchdog.stopBody()
             exchange.settleWaiter()
             completeIfDone(exchange)
         case .failure:
@@ -302,8 +300,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         exchange.requestEnded = true
         exchange.closeAfterResponse = true
         inputBroken = true
-        bodyTimer?.cancel()
-        bodyTimer = nil
+        watchdog.stopBody()
         exchange.settleWaiter()
         completeIfDone(exchange)
     }
@@ -315,11 +312,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             exchange.responseFinished
         else { return }
         self.exchange = nil
-        bodyTimer?.cancel()
-        bodyTimer = nil
+        watchdog.stopBody()
         if context.channel.isWritable {
-            responseTimer?.cancel()
-            responseTimer = nil
+            watchdog.stopResponse()
         }
         if exchange.closeAfterResponse || draining {
             closeAfterOutput()
@@ -348,7 +343,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
                 closeAfterOutput()
                 return
             }
-            armHeadTimer()
+            waitForHead()
         }
         resumeReadingIfWanted()
     }
@@ -376,7 +371,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             exchange.continueSent = true
             context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n"))), promise: nil)
         }
-        armBodyTimer()
+        watchdog.watchBody()
         resumeReadingIfWanted()
         return waiter.futureResult
     }
@@ -409,7 +404,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         } else {
             context.flush()
         }
-        armResponseTimer()
+        watchdog.noteResponseProgress()
         if finishesResponse {
             exchange.responseFinished = true
             completeIfDone(exchange)
@@ -435,67 +430,47 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     /// Changes this connection's request timeout (from `HTTPRequest.setTimeout`).
     func setRequestTimeout(_ timeout: Duration) {
-        onLoop { self.requestTimeout = TimeAmount(timeout) }
+        onLoop { self.watchdog.requestTimeout = TimeAmount(timeout) }
     }
 
     /// Changes this connection's response timeout (from `HTTPResponse.setTimeout`).
     func setResponseTimeout(_ timeout: Duration) {
-        onLoop {
-            self.responseTimeout = TimeAmount(timeout)
-            if self.responseTimer != nil { self.armResponseTimer() }
-        }
+        onLoop { self.watchdog.responseTimeout = TimeAmount(timeout) }
     }
 
     private func onLoop(_ work: @escaping @Sendable () -> Void) {
         if eventLoop.inEventLoop { work() } else { eventLoop.execute(work) }
     }
 
-    /// Waiting for a request head: a client that sent part of one gets 408, an idle one is closed quietly.
-    private func armHeadTimer() {
-        headTimer?.cancel()
+    /// Starts waiting for the next request head.
+    private func waitForHead() {
         meter.mark()
-        headTimer = eventLoop.scheduleTask(in: requestTimeout) { [self] in
-            headTimer = nil
-            guard phase == .open, exchange == nil else { return }
+        watchdog.watchHead()
+    }
+
+    /// A wait ran out. A head: a client that sent part of one gets 408, an idle one is closed quietly.
+    /// A body: the handler's `body()` throws `requestTimedOut`. A response: the connection closes and the
+    /// handler's task is cancelled.
+    private func expired(_ expiry: ConnectionWatchdog.Expiry) {
+        guard phase == .open else { return }
+        switch expiry {
+        case .head:
+            guard exchange == nil else { return }
             if meter.bytesSinceMark > 0 {
                 logger.debug("request head timed out")
                 rejectAndClose(status: 408)
             } else {
                 closeNow()
             }
-        }
-    }
-
-    /// Waiting for body bytes: a body that stalls for the request timeout is abandoned.
-    private func armBodyTimer() {
-        bodyTimer?.cancel()
-        bodyTimer = eventLoop.scheduleTask(in: requestTimeout) { [self] in
-            bodyTimer = nil
-            guard phase == .open, let exchange, !exchange.requestEnded else { return }
+        case .body:
+            guard let exchange, !exchange.requestEnded else { return }
             logger.debug("request body timed out")
             abandonBody(of: exchange, because: .requestTimedOut)
-        }
-    }
-
-    /// Waiting for the handler or the client to make progress on a response.
-    private func armResponseTimer() {
-        responseTimer?.cancel()
-        responseTimer = eventLoop.scheduleTask(in: responseTimeout) { [self] in
-            responseTimer = nil
-            guard phase == .open else { return }
+        case .response:
             logger.info("response timed out; closing the connection")
             exchange?.task?.cancel()
             closeNow()
         }
-    }
-
-    private func cancelTimers() {
-        headTimer?.cancel()
-        bodyTimer?.cancel()
-        responseTimer?.cancel()
-        headTimer = nil
-        bodyTimer = nil
-        responseTimer = nil
     }
 
     // MARK: Closing
@@ -518,7 +493,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     private func closeAfterOutput() {
         guard phase == .open else { return }
         phase = .lingering
-        cancelTimers()
+        watchdog.stopAll()
         inputBroken = true
         flushPending = false
         meter.discardsInput = true
