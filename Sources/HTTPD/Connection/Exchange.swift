@@ -29,8 +29,6 @@ final class Exchange: @unchecked Sendable {
     var closeAfterResponse = false
     /// The handler waiting in `body()`, if any.
     var bodyWaiter: EventLoopPromise<ByteBuffer?>?
-    /// The response the handler writes.
-    var response: HTTPResponse?
     /// The task running the handler, until it finishes (cancelled when the response times out).
     var task: Task<Void, Never>?
 

@@ -143,6 +143,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
                 exchange.requestEnded = true
             }
             exchange.settleWaiter()
+            self.exchange = nil  // the handler may still hold it; writes now throw connectionClosed
         }
         pending.removeAll()
         context.fireChannelInactive()
@@ -226,7 +227,6 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         self.exchange = exchange
         let request = HTTPRequest(head: head, client: client, clientPort: clientPort, exchange: exchange)
         let response = HTTPResponse(exchange: exchange)
-        exchange.response = response
         let handler = BuiltInHandlers.handler(for: request, mux: shared.mux, settings: shared.settings)
         run(handler, request: request, response: response, exchange: exchange)
     }
@@ -247,17 +247,17 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
                 failure = error
             }
             if self.eventLoop.inEventLoop {
-                self.handlerDidFinish(exchange, failure: failure)
+                self.handlerDidFinish(exchange, response: response, failure: failure)
             } else {
-                self.eventLoop.execute { self.handlerDidFinish(exchange, failure: failure) }
+                self.eventLoop.execute { self.handlerDidFinish(exchange, response: response, failure: failure) }
             }
         }
     }
 
-    private func handlerDidFinish(_ exchange: Exchange, failure: (any Error)?) {
+    private func handlerDidFinish(_ exchange: Exchange, response: HTTPResponse, failure: (any Error)?) {
         exchange.handlerFinished = true
         exchange.task = nil
-        exchange.response?.handlerDidFinish(failure: failure)
+        response.handlerDidFinish(failure: failure)
         if !exchange.requestEnded {
             exchange.body.skipping = true
             if exchange.closeAfterResponse, exchange.responseFinished {
