@@ -1,11 +1,13 @@
 // The swift-httpd benchmark server with the main thread in a plain blocking wait, for valgrind
 // (which has crashed on an async main). Usage: bench-httpd-callgrind PORT FILE_DIRECTORY
+// The server starts in a detached task: top-level code is main-actor isolated, and the main thread
+// never runs the main actor here.
 import BenchHTTPDServer
 import Foundation
 
 let arguments = BenchArguments.parse()
 let started = DispatchSemaphore(value: 0)
-Task {
+Task.detached {
     do {
         let server = try await startBenchServer(arguments)
         started.signal()
