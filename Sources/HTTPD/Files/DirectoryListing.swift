@@ -90,7 +90,7 @@ enum DirectoryListing {
             <body>
             <h1>Index of \(heading)</h1>
             <table>
-            <thead><tr><th>Name</th><th class="size">Size</th><th>Last modified</th></tr></thead>
+            <thead><tr><th>Name</th><th class="size">Size</th><th>Last modified (UTC)</th></tr></thead>
             <tbody>
 
             """
