@@ -47,7 +47,8 @@ enum Listener {
         }
     }
 
-    private static func addHandlers(to channel: any Channel, shared: ServerContext) throws {
+    /// Builds one accepted connection's pipeline (internal so the fuzz target builds the same one).
+    static func addHandlers(to channel: any Channel, shared: ServerContext) throws {
         let settings = shared.settings
         let token = settings.maxTokenLength
         var limits = NIOHTTPDecoderLimitConfiguration()
