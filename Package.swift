@@ -25,11 +25,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The demo server: the reference's tutorial application.
+        // The reference's tutorial application, as handlers (tested like any other).
+        .target(
+            name: "HTTPDTutorial",
+            dependencies: [
+                "HTTPD",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The demo server: the tutorial application behind a command line.
         .executableTarget(
             name: "httpd",
             dependencies: [
                 "HTTPD",
+                "HTTPDTutorial",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -38,6 +47,7 @@ let package = Package(
             name: "HTTPDTests",
             dependencies: [
                 "HTTPD",
+                "HTTPDTutorial",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

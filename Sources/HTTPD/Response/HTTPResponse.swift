@@ -29,6 +29,8 @@ public final class HTTPResponse: @unchecked Sendable {
     public private(set) var status: Int?
     /// Body bytes sent so far, not counting the head (for access logs).
     public private(set) var bytesSent = 0
+    /// The headers the response was written or begun with.
+    private var sentHeaders: [(name: String, value: String)] = []
 
     init(exchange: Exchange) {
         self.exchange = exchange
@@ -232,6 +234,12 @@ public final class HTTPResponse: @unchecked Sendable {
         }
     }
 
+    /// The value of the first header called `name` (compared without case) that the response was
+    /// written or begun with, or nil (also before it was).
+    public func header(_ name: String) -> String? {
+        sentHeaders.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
     // MARK: Settings
 
     /// Changes this connection's response timeout (`http-response-timeout-set!`): the longest a response
@@ -257,6 +265,7 @@ public final class HTTPResponse: @unchecked Sendable {
             status: status, headers: headers, requests: requests, framing: framing, connection: connectionHeader,
             date: connection.executor.dateCache.current, into: &buffer)
         self.status = status
+        sentHeaders = headers
         return buffer
     }
 

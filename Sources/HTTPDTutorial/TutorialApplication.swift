@@ -1,9 +1,9 @@
 import HTTPD
 
 /// The reference's tutorial application: `/`, `/echo`, `/headers`, `/self`, and a not-found page.
-enum TutorialApplication {
+public enum TutorialApplication {
     /// Registers the tutorial's handlers on `server`, each logging one Common Log Format line.
-    static func register(on server: HTTPServer) async throws {
+    public static func register(on server: HTTPServer) async throws {
         try await server.register("/", handler: AccessLog.logged(hello))
         try await server.register("/echo", handler: AccessLog.logged(echo))
         try await server.register("/headers", handler: AccessLog.logged(headers))
@@ -11,7 +11,7 @@ enum TutorialApplication {
     }
 
     /// Anything else: 404 with a one-line message.
-    static let notFound: HTTPHandler = AccessLog.logged { request, response in
+    public static let notFound: HTTPHandler = AccessLog.logged { request, response in
         try await response.write(
             status: 404, headers: [("Content-Type", "text/plain; charset=utf-8")], body: "not found: \(request.path)\n")
     }
