@@ -43,6 +43,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The fuzz target: libFuzzer's entry point when built by scripts/fuzz (-sanitize=fuzzer
+        // -DHTTPD_FUZZ); in a plain debug build, a tool that replays fuzz inputs (swift run HTTPDFuzz Fuzz/corpus).
+        .executableTarget(
+            name: "HTTPDFuzz",
+            dependencies: [
+                "HTTPD",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Fuzz/HTTPDFuzz"
+        ),
         .testTarget(
             name: "HTTPDTests",
             dependencies: [

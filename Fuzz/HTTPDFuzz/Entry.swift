@@ -1,0 +1,70 @@
+// Entry points.
+//
+// Built by `scripts/fuzz` (`-sanitize=fuzzer -DHTTPD_FUZZ`): libFuzzer's `LLVMFuzzerTestOneInput`, and
+// libFuzzer supplies `main`. Built by a plain `swift build`: a tool that replays inputs through the same
+// harness (`swift run HTTPDFuzz Fuzz/corpus`), so the target compiles and the corpus can be checked
+// without libFuzzer.
+#if HTTPD_FUZZ
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    FuzzHarness.run(UnsafeBufferPointer(start: data, count: data == nil ? 0 : size))
+    return 0
+}
+#else
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct HTTPDFuzzReplay {
+    static func main() {
+        #if DEBUG
+        let paths = CommandLine.arguments.dropFirst()
+        guard !paths.isEmpty else {
+            print("usage: HTTPDFuzz FILE-OR-DIRECTORY...  (replays fuzz inputs through the harness)")
+            exit(2)
+        }
+        var count = 0
+        for path in paths {
+            for file in files(at: path) {
+                guard let bytes = read(file) else {
+                    print("cannot read \(file)")
+                    exit(1)
+                }
+                bytes.withUnsafeBufferPointer { FuzzHarness.run($0) }
+                count += 1
+            }
+        }
+        print("replayed \(count) input(s): no invariant broken")
+        #else
+        print("HTTPDFuzz: build with scripts/fuzz (libFuzzer), or in debug to replay inputs")
+        exit(2)
+        #endif
+    }
+
+    /// `path` itself, or the regular files directly inside it when it is a directory.
+    static func files(at path: String) -> [String] {
+        guard let directory = opendir(path) else { return [path] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != ".", name != ".." { names.append(path + "/" + name) }
+        }
+        return names.sorted()
+    }
+
+    static func read(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            bytes += buffer[..<count]
+        }
+        return bytes
+    }
+}
+#endif
