@@ -480,9 +480,11 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         inputBroken = true
         var buffer = context.channel.allocator.buffer(capacity: 160)
         let text = "\(status) \(StatusReason.phrase(status))\n"
-        ResponseHead.encode(
-            status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], requests: .init(),
-            framing: .length(text.utf8.count), connection: .close, date: executor.dateCache.current, into: &buffer)
+        let requests = try? ResponseHead.appendStatusAndHeaders(
+            status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], into: &buffer)
+        ResponseHead.appendClosingHeaders(
+            requests: requests ?? .init(), framing: .length(text.utf8.count), connection: .close,
+            date: executor.dateCache.current, into: &buffer)
         buffer.writeString(text)
         context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: nil)
         closeAfterOutput()

@@ -255,14 +255,14 @@ public final class HTTPResponse: @unchecked Sendable {
         status: Int, headers: [(name: String, value: String)], framing: BodyFraming, extraCapacity: Int
     ) throws(HTTPDError) -> ByteBuffer {
         guard status >= 200, status <= 999 else { throw .invalidStatus(status) }
-        let requests = try ResponseHead.inspect(headers)
+        var buffer = connection.context.channel.allocator.buffer(capacity: 160 + headers.count * 40 + extraCapacity)
+        let requests = try ResponseHead.appendStatusAndHeaders(status: status, headers: headers, into: &buffer)
         let untilClose: Bool
         if case .untilClose = framing { untilClose = !exchange.isHead } else { untilClose = false }
         let connectionHeader = connection.connectionHeader(
             for: exchange, handlerAskedClose: requests.close, untilClose: untilClose)
-        var buffer = connection.context.channel.allocator.buffer(capacity: 128 + headers.count * 32 + extraCapacity)
-        ResponseHead.encode(
-            status: status, headers: headers, requests: requests, framing: framing, connection: connectionHeader,
+        ResponseHead.appendClosingHeaders(
+            requests: requests, framing: framing, connection: connectionHeader,
             date: connection.executor.dateCache.current, into: &buffer)
         self.status = status
         sentHeaders = headers

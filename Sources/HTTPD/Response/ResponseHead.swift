@@ -27,65 +27,76 @@ enum ResponseHead {
         var hasDate = false
     }
 
-    /// Checks the handler's headers and finds what they ask of the connection.
+    /// Appends the status line and the handler's `headers`, checking each header as it is copied.
     ///
     /// Throws `invalidHeader` when a name is not a token or a value holds CR, LF, NUL or another
-    /// control character: such a header is never sent.
-    static func inspect(_ headers: [(name: String, value: String)]) throws(HTTPDError) -> Requests {
+    /// control character; the buffer is then to be dropped, so such a header is never sent. The
+    /// handler's own `Content-Length`, `Transfer-Encoding` and `Connection` are left out: the server
+    /// writes the ones that match how the body is really sent (`appendClosingHeaders`).
+    static func appendStatusAndHeaders(
+        status: Int, headers: [(name: String, value: String)], into buffer: inout ByteBuffer
+    ) throws(HTTPDError) -> Requests {
+        var statusLine = StatusReason.statusLine(status)
+        var size = statusLine.utf8.count
+        for (name, value) in headers { size += name.utf8.count + value.utf8.count + 4 }
         var requests = Requests()
-        for (name, value) in headers {
-            guard isToken(name), isFieldValue(value) else { throw .invalidHeader(name: name) }
-            if name.utf8.count == 4, equalsIgnoringCase(name, "date") {
-                requests.hasDate = true
-            } else if name.utf8.count == 10, equalsIgnoringCase(name, "connection") {
-                requests.close = value.lowercased().contains("close")
+        var invalid: String?
+        _ = statusLine.withUTF8 { line in
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+                var out = HeadWriter(raw)
+                out.copy(line)
+                for (name, value) in headers {
+                    var name = name
+                    var value = value
+                    let valid = name.withUTF8 { nameBytes in
+                        value.withUTF8 { valueBytes in
+                            out.header(nameBytes, valueBytes, requests: &requests)
+                        }
+                    }
+                    guard valid else {
+                        invalid = name
+                        return 0
+                    }
+                }
+                return out.written
             }
         }
+        if let invalid { throw .invalidHeader(name: invalid) }
         return requests
     }
 
-    /// Appends the status line, the handler's `headers` (already inspected), then `Date`, framing and
-    /// `Connection` headers.
-    ///
-    /// The handler's own `Content-Length`, `Transfer-Encoding` and `Connection` headers are replaced by
-    /// the ones that match how the body is really sent.
-    static func encode(
-        status: Int,
-        headers: [(name: String, value: String)],
-        requests: Requests,
-        framing: BodyFraming,
-        connection: ConnectionHeader,
-        date: String,
-        into buffer: inout ByteBuffer
+    /// Appends `Date` (unless the handler gave one), the framing header, `Connection`, and the blank line.
+    static func appendClosingHeaders(
+        requests: Requests, framing: BodyFraming, connection: ConnectionHeader, date: String, into buffer: inout ByteBuffer
     ) {
-        buffer.writeString(StatusReason.statusLine(status))
-        for (name, value) in headers where !isFramingOrConnection(name) {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
+        var date = date
+        _ = date.withUTF8 { dateBytes in
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 128 + dateBytes.count) { raw in
+                var out = HeadWriter(raw)
+                if !requests.hasDate {
+                    out.copy("Date: ")
+                    out.copy(dateBytes)
+                    out.copy("\r\n")
+                }
+                switch framing {
+                case .length(let length):
+                    out.copy("Content-Length: ")
+                    out.decimal(length)
+                    out.copy("\r\n")
+                case .chunked:
+                    out.copy("Transfer-Encoding: chunked\r\n")
+                case .untilClose, .none:
+                    break
+                }
+                switch connection {
+                case .close: out.copy("Connection: close\r\n")
+                case .keepAlive: out.copy("Connection: keep-alive\r\n")
+                case .omitted: break
+                }
+                out.copy("\r\n")
+                return out.written
+            }
         }
-        if !requests.hasDate {
-            buffer.writeStaticString("Date: ")
-            buffer.writeString(date)
-            buffer.writeStaticString("\r\n")
-        }
-        switch framing {
-        case .length(let length):
-            buffer.writeStaticString("Content-Length: ")
-            buffer.writeString(String(length))
-            buffer.writeStaticString("\r\n")
-        case .chunked:
-            buffer.writeStaticString("Transfer-Encoding: chunked\r\n")
-        case .untilClose, .none:
-            break
-        }
-        switch connection {
-        case .close: buffer.writeStaticString("Connection: close\r\n")
-        case .keepAlive: buffer.writeStaticString("Connection: keep-alive\r\n")
-        case .omitted: break
-        }
-        buffer.writeStaticString("\r\n")
     }
 
     /// Which `Connection` header a response carries.
@@ -98,15 +109,6 @@ enum ResponseHead {
         case omitted
     }
 
-    private static func isFramingOrConnection(_ name: String) -> Bool {
-        switch name.utf8.count {
-        case 10: return equalsIgnoringCase(name, "connection")
-        case 14: return equalsIgnoringCase(name, "content-length")
-        case 17: return equalsIgnoringCase(name, "transfer-encoding")
-        default: return false
-        }
-    }
-
     /// ASCII case-insensitive equality with a lower-case `other`.
     static func equalsIgnoringCase(_ name: String, _ other: StaticString) -> Bool {
         let lower = UnsafeBufferPointer(start: other.utf8Start, count: other.utf8CodeUnitCount)
@@ -114,26 +116,13 @@ enum ResponseHead {
         return zip(name.utf8, lower).allSatisfy { a, b in a == b || (a >= 65 && a <= 90 && a + 32 == b) }
     }
 
-    /// RFC 9110 token: one or more of `!#$%&'*+-.^_`|~`, digits and letters.
+    /// Whether `name` is an RFC 9110 token (a valid header name).
     static func isToken(_ name: String) -> Bool {
-        guard !name.isEmpty else { return false }
-        return name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"):
-                return true
-            case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-                UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-                return true
-            default:
-                return false
-            }
-        }
+        !name.isEmpty && name.utf8.allSatisfy(HeadWriter.isTokenByte)
     }
 
-    /// A field value: no control characters but horizontal tab (so no CR, LF or NUL), no DEL.
+    /// Whether `value` is a valid field value (no control characters but tab).
     static func isFieldValue(_ value: String) -> Bool {
-        value.utf8.allSatisfy { byte in byte == 9 || (byte >= 32 && byte != 127) }
+        value.utf8.allSatisfy(HeadWriter.isFieldValueByte)
     }
 }
