@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "HTTPD", targets: ["HTTPD"]),
+        .library(name: "HTTPDServiceLifecycle", targets: ["HTTPDServiceLifecycle"]),
         .executable(name: "httpd", targets: ["httpd"]),
     ],
     dependencies: [
@@ -13,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // The library: SwiftNIO and swift-log, nothing else.
@@ -23,6 +25,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // An HTTPServer as a swift-service-lifecycle Service (its own target: the core does not need it).
+        .target(
+            name: "HTTPDServiceLifecycle",
+            dependencies: [
+                "HTTPD",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The reference's tutorial application, as handlers (tested like any other).
@@ -39,7 +49,9 @@ let package = Package(
             dependencies: [
                 "HTTPD",
                 "HTTPDTutorial",
+                "HTTPDServiceLifecycle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -61,6 +73,8 @@ let package = Package(
             dependencies: [
                 "HTTPD",
                 "HTTPDTutorial",
+                "HTTPDServiceLifecycle",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,7 +1,9 @@
 import ArgumentParser
 import HTTPD
+import HTTPDServiceLifecycle
 import HTTPDTutorial
 import Logging
+import ServiceLifecycle
 
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +15,7 @@ struct HTTPDCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "httpd",
         abstract: "Serve the swift-httpd tutorial application.",
-        discussion: "Stops cleanly on SIGINT (Ctrl-C) or SIGTERM."
+        discussion: "Stops cleanly on SIGINT (Ctrl-C) or SIGTERM, letting requests in progress finish for up to 5 seconds."
     )
 
     @Option(name: .long, help: "An address to listen on (host:port, [v6]:port, unix:/path); repeatable.")
@@ -91,8 +93,11 @@ struct HTTPDCommand: AsyncParsableCommand {
             print("Serving HTTP on \(bound) (http://\(bound)/)")
         }
         fflush(nil)
-        StopSignals.install { await server.stop(gracePeriod: .seconds(5)) }
-        await server.wait()
+        // SIGINT and SIGTERM stop the server gracefully: requests in progress get 5 seconds to finish.
+        let group = ServiceGroup(
+            services: [HTTPService(server, gracePeriod: .seconds(5))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: server.logger)
+        try await group.run()
     }
 
     /// The settings from the command line, each checked by its setter (which names a bad value).
