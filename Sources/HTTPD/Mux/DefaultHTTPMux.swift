@@ -18,6 +18,6 @@ public final class DefaultHTTPMux: HTTPMux {
 
     /// Registers `handler` for exactly `path`, replacing any earlier one.
     public func putHandler(host: String?, path: String, handler: @escaping HTTPHandler) {
-        table.withLock { $0.handlers[path] = handler }
+        table.withLock { $0.put(path, handler) }
     }
 }

@@ -19,6 +19,6 @@ public final class RecursiveHTTPMux: HTTPMux {
 
     /// Registers `handler` for `path` and everything below it.
     public func putHandler(host: String?, path: String, handler: @escaping HTTPHandler) {
-        table.withLock { $0.handlers[path] = handler }
+        table.withLock { $0.put(path, handler) }
     }
 }

@@ -271,6 +271,7 @@ public final class HTTPResponse: @unchecked Sendable {
 
     /// Runs `body` on the connection's event loop (directly when already there), then waits for the
     /// client to catch up if `body` says it must.
+    @inline(__always)
     private func onLoop(_ body: @escaping @Sendable () throws(HTTPDError) -> EventLoopFuture<Void>?) async throws {
         let loop = connection.eventLoop
         if loop.inEventLoop {
