@@ -60,7 +60,7 @@ def fmt_ratio(r):
 
 
 def joined(values, f):
-    return " / ".join(f(v) for v in values) if values else "–"
+    return " / ".join("–" if v is None else f(v) for v in values) if values else "–"
 
 
 def main():
@@ -87,7 +87,8 @@ def main():
     peers = [s for s in servers if s != PEER]
 
     def runs(scen, server, field):
-        return [num(r[field]) for r in data.get(scen, {}).get(server, []) if num(r[field]) is not None]
+        """Every run's value in order, None where the run has none."""
+        return [num(r[field]) for r in data.get(scen, {}).get(server, [])]
 
     def avg(scen, server, field):
         return mean(runs(scen, server, field))
@@ -186,8 +187,8 @@ def main():
         w(how)
         w("")
         if key == "idle":
-            w("| server | RSS per connection (KiB) | failed connections | peak RSS (MiB) | server CPU % | swift-httpd / server |")
-            w("|---|---|---|---|---|---|")
+            w("| server | RSS per connection (KiB) | failed or closed connections | seconds to open them all | peak RSS (MiB) | server CPU % | swift-httpd / server |")
+            w("|---|---|---|---|---|---|---|")
             for s in servers:
                 if s not in data[key]:
                     continue
@@ -195,6 +196,7 @@ def main():
                 r = ratio(key, s, "per_conn_bytes") if s != PEER else None
                 w(f"| {SERVER_NAMES.get(s, s)} | {joined(runs(key, s, 'per_conn_bytes'), lambda v: f'{v / 1024:.1f}')}"
                   f"{' (' + note + ')' if note else ''} | {joined(runs(key, s, 'errors'), fmt_int)} | "
+                  f"{joined(runs(key, s, 'open_s'), lambda v: f'{v:.1f}')} | "
                   f"{joined(runs(key, s, 'hwm_kib'), fmt_mib)} | {joined(runs(key, s, 'cpu_pct'), lambda v: f'{v:.0f}')} | "
                   f"{'–' if s == PEER else fmt_ratio(r)} |")
             continue

@@ -27,11 +27,14 @@ struct Message: Encodable {
 public func startBenchServer(_ arguments: BenchArguments) async throws -> HTTPServer {
     var settings = HTTPSettings()
     settings.maxRequestBodyLength = 64 << 20
-    let server = try await HTTPServer.start(
-        mux: RecursiveHTTPMux(),
-        settings: settings,
-        addresses: ["127.0.0.1:\(arguments.port)"]
-    )
+    let address = "127.0.0.1:\(arguments.port)"
+    let server: HTTPServer
+    // The library's default listen backlog unless BENCH_HTTPD_BACKLOG asks for another, to see its effect.
+    if let value = ProcessInfo.processInfo.environment["BENCH_HTTPD_BACKLOG"], let backlog = Int(value) {
+        server = try await HTTPServer.start(mux: RecursiveHTTPMux(), backlog: backlog, settings: settings, addresses: [address])
+    } else {
+        server = try await HTTPServer.start(mux: RecursiveHTTPMux(), settings: settings, addresses: [address])
+    }
 
     try await server.register("/plaintext") { request, response in
         try await response.write(status: 200, headers: [("Content-Type", "text/plain")], body: "Hello, World!")
