@@ -1,4 +1,5 @@
-/// Percent-encoding of URL path segments (RFC 3986 §2.1), as the file server needs it.
+/// Percent-encoding of URL path segments (RFC 3986 §2.1), as the file server needs it; its hex
+/// digits also serve `QueryDecoder`.
 enum PercentEncoding {
     /// The bytes of `text` with every `%XX` decoded, once; nil when a `%` is not followed by two hex digits.
     ///
@@ -51,7 +52,8 @@ enum PercentEncoding {
         }
     }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
+    /// The value of one hex digit, or nil.
+    static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10

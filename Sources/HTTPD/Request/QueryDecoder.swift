@@ -23,8 +23,8 @@ public enum QueryDecoder {
                 bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
                 if iterator.count >= 2,
-                    let high = hexValue(iterator[iterator.startIndex]),
-                    let low = hexValue(iterator[iterator.startIndex + 1])
+                    let high = PercentEncoding.hexValue(iterator[iterator.startIndex]),
+                    let low = PercentEncoding.hexValue(iterator[iterator.startIndex + 1])
                 {
                     bytes.append(high << 4 | low)
                     iterator = iterator.dropFirst(2)
@@ -36,14 +36,5 @@ public enum QueryDecoder {
             }
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
