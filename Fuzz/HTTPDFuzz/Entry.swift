@@ -10,6 +10,23 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     FuzzHarness.run(UnsafeBufferPointer(start: data, count: data == nil ? 0 : size))
     return 0
 }
+
+/// libFuzzer's driver (what its own `main` calls).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
+
+/// SwiftPM links every executable with `main` renamed to `<module>_main` (so tests can link
+/// executables), which hides libFuzzer's `main`: this is that entry point, handing over to libFuzzer.
+@_cdecl("HTTPDFuzz_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOneInput(data, size) }
+}
 #else
 #if canImport(Glibc)
 import Glibc
