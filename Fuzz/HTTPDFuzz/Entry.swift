@@ -41,22 +41,33 @@ struct HTTPDFuzzReplay {
             print("usage: HTTPDFuzz FILE-OR-DIRECTORY...  (replays fuzz inputs through the harness)")
             exit(2)
         }
-        var count = 0
+        // HTTPDFUZZ_REPEAT=N replays everything N times (to watch memory across many connections).
+        let repeats = getenv("HTTPDFUZZ_REPEAT").flatMap { Int(String(cString: $0)) } ?? 1
+        var inputs: [[UInt8]] = []
         for path in paths {
             for file in files(at: path) {
                 guard let bytes = read(file) else {
                     print("cannot read \(file)")
                     exit(1)
                 }
-                bytes.withUnsafeBufferPointer { FuzzHarness.run($0) }
-                count += 1
+                inputs.append(bytes)
             }
         }
-        print("replayed \(count) input(s): no invariant broken")
+        for _ in 0..<repeats {
+            for bytes in inputs { bytes.withUnsafeBufferPointer { FuzzHarness.run($0) } }
+        }
+        print("replayed \(inputs.count) input(s) \(repeats) time(s): no invariant broken; \(residentMemory())")
         #else
         print("HTTPDFuzz: build with scripts/fuzz (libFuzzer), or in debug to replay inputs")
         exit(2)
         #endif
+    }
+
+    /// The process's resident memory, from /proc/self/status.
+    static func residentMemory() -> String {
+        guard let status = read("/proc/self/status") else { return "" }
+        let text = String(decoding: status, as: UTF8.self)
+        return text.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().joined(separator: " ") }.map { "RSS \($0)" } ?? ""
     }
 
     /// `path` itself, or the regular files directly inside it when it is a directory.

@@ -116,9 +116,11 @@ enum FuzzHarness {
         let mux = DefaultHTTPMux(default: recorder.wrap(routes))
         let context = ServerContext(server: server, mux: mux, settings: settings, logger: quietLogger, group: loop)
         let demand = ReadDemand()
+        weak var connectionHandler: HTTPConnection?
         do {
             try Listener.addHandlers(to: channel, shared: context)
             let connection = try channel.pipeline.syncOperations.handler(type: HTTPConnection.self)
+            connectionHandler = connection
             try channel.pipeline.syncOperations.addHandler(HeadRecorder(recorder), position: .before(connection))
             try channel.pipeline.syncOperations.addHandler(demand, position: .first)
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 4321)).wait()
@@ -173,7 +175,13 @@ enum FuzzHarness {
             recorder.handlersStarted == recorder.handlersFinished,
             "\(recorder.handlersStarted - recorder.handlersFinished) handler(s) still running after the connection closed")
         try? loop.syncShutdownGracefully()
+        if !allowsLeaks {
+            require(connectionHandler == nil, "the connection's handler outlived its channel (a reference cycle leaks every connection)")
+        }
     }
+
+    /// `HTTPDFUZZ_ALLOW_LEAKS=1` skips the check that a closed connection's handler is freed.
+    static let allowsLeaks = getenv("HTTPDFUZZ_ALLOW_LEAKS") != nil
 
     private static func drain(_ channel: EmbeddedChannel, into output: inout [UInt8]) {
         while let part = try? channel.readOutbound(as: IOData.self) {
