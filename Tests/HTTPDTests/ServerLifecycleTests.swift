@@ -117,6 +117,7 @@ struct ServerLifecycleTests {
     @Test("a graceful stop lets a request in progress finish")
     func gracefulStop() async throws {
         let server = try await HTTPServer.start("127.0.0.1:0")
+        let port = try #require(server.port)
         let started = AsyncGate()
         let release = AsyncGate()
         try await server.register("/slow") { _, response in
@@ -128,7 +129,7 @@ struct ServerLifecycleTests {
         try await client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         await started.wait()
         async let stopped: Void = server.stop(gracePeriod: .seconds(30))
-        try await Task.sleep(for: .milliseconds(500))  // let the stop reach the connection
+        try await waitUntilNotListening(port: port)
         release.open()
         await stopped
         let response = try await client.readResponse()

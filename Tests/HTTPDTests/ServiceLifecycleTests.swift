@@ -9,6 +9,7 @@ struct ServiceLifecycleTests {
     @Test("a graceful shutdown of the service group lets a request in progress finish, then stops the server")
     func gracefulShutdown() async throws {
         let server = try await HTTPServer.start("127.0.0.1:0")
+        let port = try #require(server.port)
         let started = AsyncGate()
         let release = AsyncGate()
         try await server.register("/slow") { _, response in
@@ -25,7 +26,7 @@ struct ServiceLifecycleTests {
             try await client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
             await started.wait()
             await group.triggerGracefulShutdown()
-            try await Task.sleep(for: .milliseconds(300))
+            try await waitUntilNotListening(port: port)
             release.open()
             let response = try #require(try await client.readResponse())
             #expect(response.text == "finished")

@@ -218,7 +218,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         switch RequestHeadCheck.check(head, settings: shared.settings) {
         case .success(let good): verdict = good
         case .failure(let rejected):
-            rejectAndClose(status: rejected.status)
+            rejectAndClose(status: rejected.status, withBody: head.method != .HEAD)
             return
         }
         var body = RequestBody(limit: shared.settings.maxRequestBodyLength, declared: verdict.hasBody)
@@ -476,7 +476,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     // MARK: Closing
 
     /// Answers a request the server refuses before routing (or a head that never completed), then closes.
-    private func rejectAndClose(status: Int) {
+    private func rejectAndClose(status: Int, withBody: Bool = true) {
         inputBroken = true
         var buffer = context.channel.allocator.buffer(capacity: 160)
         let text = "\(status) \(StatusReason.phrase(status))\n"
@@ -485,7 +485,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         ResponseHead.appendClosingHeaders(
             requests: requests ?? .init(), framing: .length(text.utf8.count), connection: .close,
             date: executor.dateCache.current, into: &buffer)
-        buffer.writeString(text)
+        if withBody { buffer.writeString(text) }
         context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: nil)
         closeAfterOutput()
     }
@@ -520,12 +520,24 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     // MARK: Errors
 
+    /// Whether a request line ends in a well-formed `HTTP/d.d` (then an unsupported version is 505;
+    /// anything else there is a malformed line, 400).
+    static func endsWithVersion(_ tail: [UInt8]) -> Bool {
+        var line = tail[...]
+        if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+        guard line.count >= 9 else { return false }
+        let version = Array(line.suffix(9))
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        return version[0] == UInt8(ascii: " ") && version[1...5].elementsEqual("HTTP/".utf8) && isDigit(version[6])
+            && version[7] == UInt8(ascii: ".") && isDigit(version[8])
+    }
+
     /// The status for a request NIOHTTP1 could not parse.
     private func status(forParseError error: any Error) -> Int {
         guard let error = error as? HTTPParserError else { return 400 }
         switch error {
         case .headerOverflow: return meter.firstLineLength > shared.settings.maxTokenLength ? 414 : 431
-        case .invalidVersion: return 505
+        case .invalidVersion: return Self.endsWithVersion(meter.firstLineTail) ? 505 : 400
         default: return 400
         }
     }

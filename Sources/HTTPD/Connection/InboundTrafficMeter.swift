@@ -12,6 +12,9 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
     private(set) var bytesSinceMark = 0
     /// The length of the first line received since the last `mark()`, so far.
     private(set) var firstLineLength = 0
+    /// The last bytes of that line (its version, for a request line), up to `tailLength`.
+    private(set) var firstLineTail: [UInt8] = []
+    private static let tailLength = 10
     private var firstLineEnded = false
     /// Whether received bytes are thrown away instead of decoded (a lingering close).
     var discardsInput = false
@@ -21,6 +24,7 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
         bytesSinceMark = 0
         firstLineLength = 0
         firstLineEnded = false
+        firstLineTail.removeAll(keepingCapacity: true)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -29,12 +33,12 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
         if discardsInput { return }
         if !firstLineEnded {
             let view = bytes.readableBytesView
-            if let lineFeed = view.firstIndex(of: UInt8(ascii: "\n")) {
-                firstLineLength &+= lineFeed - view.startIndex
-                firstLineEnded = true
-            } else {
-                firstLineLength &+= view.count
-            }
+            let lineEnd = view.firstIndex(of: UInt8(ascii: "\n"))
+            let line = view[..<(lineEnd ?? view.endIndex)]
+            firstLineLength &+= line.count
+            firstLineTail += line.suffix(Self.tailLength)
+            if firstLineTail.count > Self.tailLength { firstLineTail.removeFirst(firstLineTail.count - Self.tailLength) }
+            firstLineEnded = lineEnd != nil
         }
         context.fireChannelRead(data)
     }

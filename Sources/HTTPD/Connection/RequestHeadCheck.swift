@@ -23,7 +23,7 @@ enum RequestHeadCheck {
 
         var verdict = Verdict()
         var hostCount = 0
-        var transferEncoding = false
+        var transferCodings: [Substring] = []
         var expectation: String?
         for (name, value) in head.headers {
             guard name.utf8.count <= settings.maxTokenLength, value.utf8.count <= settings.maxTokenLength else {
@@ -41,7 +41,7 @@ enum RequestHeadCheck {
                 }
                 verdict.contentLength = length
             case 17 where ResponseHead.equalsIgnoringCase(name, "transfer-encoding"):
-                transferEncoding = true
+                transferCodings += value.split(separator: ",", omittingEmptySubsequences: false)
             default:
                 break
             }
@@ -51,9 +51,11 @@ enum RequestHeadCheck {
         } else if hostCount > 1 {
             return .failure(RejectedHead(400))
         }
+        let transferEncoding = !transferCodings.isEmpty
         if transferEncoding {
-            // NIOHTTP1 accepts only a final `chunked`; with a Content-Length beside it the framing is ambiguous.
+            // With a Content-Length beside it the framing is ambiguous (RFC 9112 §6.3: smuggling).
             guard verdict.contentLength == nil, head.version.minor == 1 else { return .failure(RejectedHead(400)) }
+            if let status = transferCodingStatus(transferCodings) { return .failure(RejectedHead(status)) }
         }
         if let expectation {
             guard expectation.utf8.count == 12, ResponseHead.equalsIgnoringCase(expectation, "100-continue") else {
@@ -66,6 +68,19 @@ enum RequestHeadCheck {
             return .failure(RejectedHead(413))
         }
         return .success(verdict)
+    }
+
+    /// The status for a `Transfer-Encoding` other than exactly `chunked`, or nil when it is that:
+    /// 400 when `chunked` is missing, not last, or repeated (the body's end cannot be found); 501 for
+    /// a coding before it that the server does not implement (`gzip, chunked`).
+    static func transferCodingStatus(_ codings: [Substring]) -> Int? {
+        let names = codings.map { $0.trimmingHTTPWhitespace() }
+        guard let last = names.last, isChunked(last), names.filter(isChunked).count == 1 else { return 400 }
+        return names.count == 1 ? nil : 501
+    }
+
+    private static func isChunked(_ coding: Substring) -> Bool {
+        coding.utf8.count == 7 && ResponseHead.equalsIgnoringCase(String(coding), "chunked")
     }
 
     /// A `Content-Length` value: plain decimal digits only (no sign, spaces or hex), without overflow.
@@ -87,5 +102,15 @@ struct RejectedHead: Error {
 
     init(_ status: Int) {
         self.status = status
+    }
+}
+
+extension Substring {
+    /// Without the spaces and tabs HTTP allows around list elements.
+    func trimmingHTTPWhitespace() -> Substring {
+        let isWhitespace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !isWhitespace($0) }) else { return self[endIndex...] }
+        let last = lastIndex(where: { !isWhitespace($0) })!
+        return self[first...last]
     }
 }

@@ -34,6 +34,7 @@ public final class HTTPServer: Sendable {
     private struct State {
         var listeners: [any Channel] = []
         var addresses: [String] = []
+        var ports: [Int?] = []
         var stopped = false
     }
 
@@ -87,6 +88,7 @@ public final class HTTPServer: Sendable {
                 server.state.withLock {
                     $0.listeners.append(channel)
                     $0.addresses.append(Listener.describe(channel, fallback: address.text))
+                    $0.ports.append(channel.localAddress?.port)
                 }
             } catch {
                 await server.stop()
@@ -110,7 +112,7 @@ public final class HTTPServer: Sendable {
 
     /// The TCP port of the first address, handy when it was 0.
     public var port: Int? {
-        state.withLock { $0.listeners.first?.localAddress?.port }
+        state.withLock { $0.ports.first ?? nil }
     }
 
     /// How many client connections are open.
@@ -142,7 +144,7 @@ public final class HTTPServer: Sendable {
         for listener in listeners { try? await listener.close() }
         let connections = openConnections
         for connection in connections {
-            connection.pipeline.handler(type: HTTPConnection.self).whenSuccess { $0.beginDrain() }
+            try? await connection.pipeline.handler(type: HTTPConnection.self).map { $0.beginDrain() }.get()
         }
         let closed = EventLoopFuture.andAllComplete(connections.map(\.closeFuture), on: group.any())
         await withTaskGroup(of: Void.self) { tasks in

@@ -44,3 +44,12 @@ enum ClientRequest {
         return ClientResponse(status: Int(response.status.code), headers: response.headers, body: Array(body.readableBytesView))
     }
 }
+
+/// Waits until nothing listens on 127.0.0.1:`port` any more (a stopping server closed its listener),
+/// plus a moment for the stop to reach the open connections.
+func waitUntilNotListening(port: Int) async throws {
+    while (try? await RawClient.connect(port: port)) != nil {
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    try await Task.sleep(for: .milliseconds(200))
+}
