@@ -42,7 +42,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     let shared: ServerContext
     let meter: InboundTrafficMeter
     let executor: EventLoopExecutor
-    var logger: Logger
+    /// The server's logger; messages about this connection carry `logMetadata`.
+    let logger: Logger
     private(set) var context: ChannelHandlerContext!
     /// The client's address and port, as `HTTPRequest` reports them.
     private(set) var client = ""
@@ -54,7 +55,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     /// The request being served, from its head until its response is out.
     private(set) var exchange: Exchange?
     /// Parts of requests after the current one, pipelined by the client.
-    private var pending = CircularBuffer<InboundEvent>()
+    private var pending = CircularBuffer<InboundEvent>(initialCapacity: 4)
     private var processingPending = false
     /// NIO asked to read while the connection could not use more bytes.
     private var readHeld = false
@@ -82,6 +83,11 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     var eventLoop: any EventLoop { executor.eventLoop }
 
+    /// Says which client a log message is about (built only when a message is logged).
+    var logMetadata: Logger.Metadata {
+        ["client": "\(client):\(clientPort ?? 0)"]
+    }
+
     // MARK: Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -95,7 +101,6 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         case .none:
             client = "?"
         }
-        logger[metadataKey: "client"] = "\(client):\(clientPort ?? 0)"
         if context.channel.isActive { waitForHead() }
     }
 
@@ -126,7 +131,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         if error is HTTPParserError || error is ByteToMessageDecoderError {
             receive(.failure(error))
         } else {
-            logger.debug("connection error: \(error)")
+            logger.debug("connection error: \(error)", metadata: logMetadata)
             closeNow()
         }
     }
@@ -457,17 +462,17 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         case .head:
             guard exchange == nil else { return }
             if meter.bytesSinceMark > 0 {
-                logger.debug("request head timed out")
+                logger.debug("request head timed out", metadata: logMetadata)
                 rejectAndClose(status: 408)
             } else {
                 closeNow()
             }
         case .body:
             guard let exchange, !exchange.requestEnded else { return }
-            logger.debug("request body timed out")
+            logger.debug("request body timed out", metadata: logMetadata)
             abandonBody(of: exchange, because: .requestTimedOut)
         case .response:
-            logger.info("response timed out; closing the connection")
+            logger.info("response timed out; closing the connection", metadata: logMetadata)
             exchange?.task?.cancel()
             closeNow()
         }

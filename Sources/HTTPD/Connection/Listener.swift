@@ -9,6 +9,9 @@ enum Listener {
     /// connects is taken promptly.
     static let acceptBurst = 256
 
+    /// The first read of a connection, at most (the input buffer size when that is smaller).
+    static let initialReadSize = 1024
+
     /// Listens on `address` and serves every accepted connection with `shared`.
     static func bind(
         _ address: ServerAddress, backlog: Int, socketOptions: [SocketOption], shared: ServerContext,
@@ -19,10 +22,13 @@ enum Listener {
             .serverChannelOption(.backlog, value: Int32(clamping: backlog))
             .serverChannelOption(.maxMessagesPerRead, value: UInt(acceptBurst))
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // Reads start small (NIO keeps each connection's last read buffer, so this is what an idle
+            // connection holds) and grow with the traffic, up to the input buffer size or 64 KiB.
             .childChannelOption(
                 .recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(
-                    minimum: 64, initial: max(64, settings.inputBufferSize), maximum: max(65536, settings.inputBufferSize)))
+                    minimum: 64, initial: min(settings.inputBufferSize, initialReadSize),
+                    maximum: max(65536, settings.inputBufferSize)))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try addHandlers(to: channel, shared: shared)

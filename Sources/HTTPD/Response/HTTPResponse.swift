@@ -292,19 +292,19 @@ public final class HTTPResponse: @unchecked Sendable {
             if let failure {
                 status = (failure as? HTTPDError)?.responseStatus ?? 500
                 if status == 500 {
-                    logger.error("handler for \(exchange.head.uri) threw: \(failure)")
+                    logger.error("handler for \(exchange.head.uri) threw: \(failure)", metadata: connection.logMetadata)
                 } else {
-                    logger.debug("handler for \(exchange.head.uri) threw: \(failure)")
+                    logger.debug("handler for \(exchange.head.uri) threw: \(failure)", metadata: connection.logMetadata)
                 }
             } else {
                 status = 500
-                logger.warning("handler for \(exchange.head.uri) returned without a response")
+                logger.warning("handler for \(exchange.head.uri) returned without a response", metadata: connection.logMetadata)
             }
             let text = "\(status) \(StatusReason.phrase(status))\n"
             _ = try? writeWhole(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: text)
         case .streaming:
             if let failure {
-                logger.error("handler for \(exchange.head.uri) threw during a streamed response: \(failure)")
+                logger.error("handler for \(exchange.head.uri) threw during a streamed response: \(failure)", metadata: connection.logMetadata)
                 state = .complete
                 connection.closeNow()
             } else {
@@ -312,7 +312,7 @@ public final class HTTPResponse: @unchecked Sendable {
             }
         case .complete:
             if let failure {
-                logger.warning("handler for \(exchange.head.uri) threw after responding: \(failure)")
+                logger.warning("handler for \(exchange.head.uri) threw after responding: \(failure)", metadata: connection.logMetadata)
             }
         }
         if case .streaming = state { return }

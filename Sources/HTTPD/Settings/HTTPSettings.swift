@@ -16,7 +16,8 @@ public struct HTTPSettings: Sendable, Hashable {
     public var maxTokenLength: Int
     /// The largest request body, in bytes (413 beyond it).
     public var maxRequestBodyLength: Int
-    /// The size of the first read buffer of a connection, in bytes.
+    /// How far a connection's read buffer may grow, in bytes (reads start at up to 1 KiB and grow with
+    /// the traffic to this size, or to 64 KiB when that is larger).
     public var inputBufferSize: Int
     /// How many bytes of a streamed response are buffered before they are sent, in bytes.
     public var outputBufferSize: Int
