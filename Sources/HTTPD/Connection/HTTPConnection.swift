@@ -44,7 +44,11 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     let executor: EventLoopExecutor
     /// The server's logger; messages about this connection carry `logMetadata`.
     let logger: Logger
+    /// The handler's context, from `handlerAdded` until `handlerRemoved` (which drops it: the context
+    /// holds this handler, so keeping it would keep both alive forever).
     private(set) var context: ChannelHandlerContext!
+    /// The channel's allocator, for response heads (still there after the context is dropped).
+    private(set) var allocator = ByteBufferAllocator()
     /// The client's address and port, as `HTTPRequest` reports them.
     private(set) var client = ""
     private(set) var clientPort: Int?
@@ -92,6 +96,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        allocator = context.channel.allocator
         switch context.channel.remoteAddress {
         case .some(let address) where address.protocol == .unix:
             client = address.pathname ?? "unix"
@@ -102,6 +107,14 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             client = "?"
         }
         if context.channel.isActive { waitForHead() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        phase = .closed
+        watchdog.stopAll()
+        self.context = nil
+        exchange = nil
+        pending.removeAll()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -128,6 +141,15 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard phase == .open else { return }
+        if !context.channel.isActive {
+            // The client went away: the decoder's complaint about a request cut short is not a bad request.
+            if let exchange, !exchange.requestEnded {
+                exchange.body.fail(.connectionClosed)
+                exchange.requestEnded = true
+                exchange.settleWaiter()
+            }
+            return
+        }
         if error is HTTPParserError || error is ByteToMessageDecoderError {
             receive(.failure(error))
         } else {
@@ -407,7 +429,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         if inReadBatch {
             flushPending = true
         } else {
-            context.flush()
+            context.flush()  // may find the client gone and close the channel right here
         }
         watchdog.noteResponseProgress()
         if finishesResponse {
@@ -415,6 +437,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             completeIfDone(exchange)
             return nil
         }
+        guard phase == .open else { throw .connectionClosed }
         guard context.channel.isWritable else {
             let waiter = eventLoop.makePromise(of: Void.self)
             writabilityWaiters.append(waiter)
@@ -483,7 +506,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     /// Answers a request the server refuses before routing (or a head that never completed), then closes.
     private func rejectAndClose(status: Int, withBody: Bool = true) {
         inputBroken = true
-        var buffer = context.channel.allocator.buffer(capacity: 160)
+        var buffer = allocator.buffer(capacity: 160)
         let text = "\(status) \(StatusReason.phrase(status))\n"
         let requests = try? ResponseHead.appendStatusAndHeaders(
             status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], into: &buffer)
@@ -505,8 +528,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         flushPending = false
         meter.discardsInput = true
         let done = eventLoop.makePromise(of: Void.self)
+        let context = self.context!
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: done)
-        done.futureResult.whenComplete { [self] _ in
+        done.futureResult.assumeIsolated().whenComplete { [self] _ in
             guard phase == .lingering else { return }
             context.close(mode: .output, promise: nil)
             let channel = context.channel

@@ -255,7 +255,7 @@ public final class HTTPResponse: @unchecked Sendable {
         status: Int, headers: [(name: String, value: String)], framing: BodyFraming, extraCapacity: Int
     ) throws(HTTPDError) -> ByteBuffer {
         guard status >= 200, status <= 999 else { throw .invalidStatus(status) }
-        var buffer = connection.context.channel.allocator.buffer(capacity: 160 + headers.count * 40 + extraCapacity)
+        var buffer = connection.allocator.buffer(capacity: 160 + headers.count * 40 + extraCapacity)
         let requests = try ResponseHead.appendStatusAndHeaders(status: status, headers: headers, into: &buffer)
         let untilClose: Bool
         if case .untilClose = framing { untilClose = !exchange.isHead } else { untilClose = false }
