@@ -12,9 +12,9 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
     private(set) var bytesSinceMark = 0
     /// The length of the first line received since the last `mark()`, so far.
     private(set) var firstLineLength = 0
-    /// The last bytes of that line (its version, for a request line), up to `tailLength`.
-    private(set) var firstLineTail: [UInt8] = []
-    private static let tailLength = 10
+    /// The last bytes of that line, up to 16 (its version, for a request line); kept inline, no allocation.
+    private var tail = (UInt64(0), UInt64(0))
+    private var tailCount = 0
     private var firstLineEnded = false
     /// Whether received bytes are thrown away instead of decoded (a lingering close).
     var discardsInput = false
@@ -24,7 +24,7 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
         bytesSinceMark = 0
         firstLineLength = 0
         firstLineEnded = false
-        firstLineTail.removeAll(keepingCapacity: true)
+        tailCount = 0
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -32,14 +32,35 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
         bytesSinceMark &+= bytes.readableBytes
         if discardsInput { return }
         if !firstLineEnded {
-            let view = bytes.readableBytesView
-            let lineEnd = view.firstIndex(of: UInt8(ascii: "\n"))
-            let line = view[..<(lineEnd ?? view.endIndex)]
-            firstLineLength &+= line.count
-            firstLineTail += line.suffix(Self.tailLength)
-            if firstLineTail.count > Self.tailLength { firstLineTail.removeFirst(firstLineTail.count - Self.tailLength) }
-            firstLineEnded = lineEnd != nil
+            bytes.withUnsafeReadableBytes { raw in
+                let lineEnd = raw.firstIndex(of: UInt8(ascii: "\n"))
+                let line = UnsafeRawBufferPointer(rebasing: raw[..<(lineEnd ?? raw.endIndex)])
+                firstLineLength &+= line.count
+                keepTail(of: line)
+                firstLineEnded = lineEnd != nil
+            }
         }
         context.fireChannelRead(data)
+    }
+
+    /// The last bytes of the first line (at most 16).
+    var firstLineTail: [UInt8] {
+        withUnsafeBytes(of: tail) { Array($0[(16 - tailCount)...]) }
+    }
+
+    private func keepTail(of line: UnsafeRawBufferPointer) {
+        let incoming = min(line.count, 16)
+        guard incoming > 0 else { return }
+        let kept = min(tailCount, 16 - incoming)
+        withUnsafeMutableBytes(of: &tail) { storage in
+            // Slide the kept bytes to the front of the last `kept + incoming`, then append the new ones.
+            if kept > 0 {
+                storage.baseAddress!.advanced(by: 16 - incoming - kept)
+                    .copyMemory(from: storage.baseAddress!.advanced(by: 16 - kept), byteCount: kept)
+            }
+            storage.baseAddress!.advanced(by: 16 - incoming)
+                .copyMemory(from: line.baseAddress!.advanced(by: line.count - incoming), byteCount: incoming)
+        }
+        tailCount = kept + incoming
     }
 }
