@@ -90,6 +90,18 @@ def main():
         """Every run's value in order, None where the run has none."""
         return [num(r[field]) for r in data.get(scen, {}).get(server, [])]
 
+    def efficiency(scen, server):
+        """Each run's requests per second of server CPU time (user + system)."""
+        out = []
+        for r in data.get(scen, {}).get(server, []):
+            rps, cpu = num(r["rps"]), num(r["cpu_pct"])
+            out.append(rps / (cpu / 100) if rps is not None and cpu else None)
+        return out
+
+    def eff_ratio(scen, peer):
+        mine, theirs = mean(efficiency(scen, PEER)), mean(efficiency(scen, peer))
+        return mine / theirs if mine and theirs else None
+
     def avg(scen, server, field):
         return mean(runs(scen, server, field))
 
@@ -136,6 +148,16 @@ def main():
             mine, theirs = peak_rss(PEER), peak_rss(s)
             rss_r.append(fmt_ratio(mine / theirs) if mine and theirs else "–")
         w("| peak RSS (below 1 is leaner) | " + " | ".join(rss_r) + " |")
+        w("")
+        w("The same per CPU second of the server (requests/s divided by the server's CPU share): less")
+        w("sensitive to other load on a shared machine, which shows as a server below 100 % CPU.")
+        w("")
+        w("| scenario | " + " | ".join(SERVER_NAMES.get(s, s) for s in peers) + " |")
+        w("|---|" + "---|" * len(peers))
+        for key, title, _ in scen_present:
+            if key == "idle":
+                continue
+            w(f"| {title} | " + " | ".join(fmt_ratio(eff_ratio(key, s)) for s in peers) + " |")
         w("")
 
         w("## Goals (issue 5)")
@@ -200,8 +222,8 @@ def main():
                   f"{joined(runs(key, s, 'hwm_kib'), fmt_mib)} | {joined(runs(key, s, 'cpu_pct'), lambda v: f'{v:.0f}')} | "
                   f"{'–' if s == PEER else fmt_ratio(r)} |")
             continue
-        w("| server | req/s | p50 (ms) | p99 (ms) | errors | server CPU % | peak RSS (MiB) | swift-httpd / server (req/s) |")
-        w("|---|---|---|---|---|---|---|---|")
+        w("| server | req/s | p50 (ms) | p99 (ms) | errors | server CPU % | req per CPU second | peak RSS (MiB) | swift-httpd / server (req/s) |")
+        w("|---|---|---|---|---|---|---|---|---|")
         for s in servers:
             if s not in data[key]:
                 continue
@@ -210,6 +232,7 @@ def main():
             w(f"| {SERVER_NAMES.get(s, s)} | {joined(runs(key, s, 'rps'), fmt_int)}{' (' + note + ')' if note else ''} | "
               f"{joined(runs(key, s, 'p50_us'), fmt_ms)} | {joined(runs(key, s, 'p99_us'), fmt_ms)} | "
               f"{joined(runs(key, s, 'errors'), fmt_int)} | {joined(runs(key, s, 'cpu_pct'), lambda v: f'{v:.0f}')} | "
+              f"{joined(efficiency(key, s), fmt_int)} | "
               f"{joined(runs(key, s, 'hwm_kib'), fmt_mib)} | {'–' if s == PEER else fmt_ratio(r)} |")
     w("")
     with open(a.out, "w") as f:
