@@ -36,7 +36,7 @@ struct HTTPDCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The largest request body, in bytes.")
     var maxBody: Int = 1 << 20
 
-    @Option(name: .long, help: "The first read buffer of a connection, in bytes.")
+    @Option(name: .long, help: "How far a connection's read buffer may grow, in bytes (reads start at up to 1 KiB).")
     var inputBuffer: Int = 4096
 
     @Option(name: .long, help: "How many bytes of a streamed response are buffered before sending.")
