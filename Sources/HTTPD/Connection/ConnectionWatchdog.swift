@@ -29,6 +29,8 @@ final class ConnectionWatchdog: @unchecked Sendable {
     private var responseSince: NIODeadline?
     private var timer: Scheduled<Void>?
     private var firesAt = NIODeadline.distantFuture
+    /// Set by `stopAll()`: the connection is closing and nothing is watched any more.
+    private var stopped = false
 
     init(eventLoop: any EventLoop, requestTimeout: TimeAmount, responseTimeout: TimeAmount) {
         self.eventLoop = eventLoop
@@ -72,8 +74,9 @@ final class ConnectionWatchdog: @unchecked Sendable {
     /// The response is out and the client has taken it.
     func stopResponse() { responseSince = nil }
 
-    /// Stops every wait (the connection is closing).
+    /// Stops every wait for good (the connection is closing).
     func stopAll() {
+        stopped = true
         headSince = nil
         bodySince = nil
         responseSince = nil
@@ -91,7 +94,7 @@ final class ConnectionWatchdog: @unchecked Sendable {
     }
 
     private func arm(at deadline: NIODeadline) {
-        guard deadline < firesAt else { return }
+        guard !stopped, deadline < firesAt else { return }
         timer?.cancel()
         firesAt = deadline
         timer = eventLoop.scheduleTask(deadline: deadline) { [self] in fire() }

@@ -82,7 +82,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         self.watchdog = ConnectionWatchdog(
             eventLoop: executor.eventLoop, requestTimeout: TimeAmount(shared.settings.requestTimeout),
             responseTimeout: TimeAmount(shared.settings.responseTimeout))
-        watchdog.onExpiry = { [unowned self] expiry in self.expired(expiry) }
+        watchdog.onExpiry = { [weak self] expiry in self?.expired(expiry) }
     }
 
     var eventLoop: any EventLoop { executor.eventLoop }
