@@ -21,6 +21,12 @@ enum Listener {
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: Int32(clamping: backlog))
             .serverChannelOption(.maxMessagesPerRead, value: UInt(acceptBurst))
+            .serverChannelInitializer { channel in
+                // Out of file descriptors (EMFILE), stop accepting for a second instead of spinning on accept().
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                }
+            }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             // Reads start small (NIO keeps each connection's last read buffer, so this is what an idle
             // connection holds) and grow with the traffic, up to the input buffer size or 64 KiB.

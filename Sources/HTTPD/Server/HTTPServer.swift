@@ -55,8 +55,9 @@ public final class HTTPServer: Sendable {
     ///
     /// - Parameters:
     ///   - mux: routes requests to handlers; a `DefaultHTTPMux` by default.
-    ///   - backlog: the listen backlog; 511 as nginx has it (the reference's 10 makes a burst of
-    ///     connects wait seconds for SYN retransmits).
+    ///   - backlog: the listen backlog; 4096, as large as Linux allows by default (the kernel caps it
+    ///     at `net.core.somaxconn`): with the reference's 10, a burst of connects waits seconds for
+    ///     SYN retransmits.
     ///   - socketOptions: options for the listening sockets; `SO_REUSEADDR` by default.
     ///   - settings: limits and timeouts; the process-wide defaults by default.
     ///   - eventLoopGroup: the loops that run connections and handlers; NIO's shared group by default.
@@ -65,7 +66,7 @@ public final class HTTPServer: Sendable {
     /// - Throws: `HTTPDError.invalidSetting`, `.invalidAddress` or `.bindFailed` naming the address.
     public static func start(
         mux: any HTTPMux = DefaultHTTPMux(),
-        backlog: Int = 511,
+        backlog: Int = 4096,
         socketOptions: [SocketOption] = [.reuseAddress],
         settings: HTTPSettings = HTTPSettings(),
         eventLoopGroup: (any EventLoopGroup)? = nil,
