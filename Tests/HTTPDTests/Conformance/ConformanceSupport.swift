@@ -1,0 +1,205 @@
+import Dispatch
+import HTTPD
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The handlers every conformance server has: `/` answers without reading the body, `/echo` reads it
+/// and sends it back, `/after` counts the requests that reach it (so a test can tell whether a request
+/// sent after a bad one was served).
+struct ConformanceRoutes {
+    let afterCount = Box(0)
+
+    var routes: [String: HTTPHandler] {
+        let afterCount = afterCount
+        return [
+            "/": { request, response in try await response.write(status: 200, body: "hello \(request.path)") },
+            "/echo": { request, response in
+                try await response.write(status: 200, body: try await request.body() ?? Array("nil".utf8))
+            },
+            "/after": { _, response in
+                afterCount.update { $0 += 1 }
+                try await response.write(status: 200, body: "after")
+            },
+        ]
+    }
+}
+
+/// A well-formed request for `/after`, sent behind a bad one: it must never be answered.
+let afterRequest = "GET /after HTTP/1.1\r\nHost: a\r\n\r\n"
+
+/// Sends `request` and then `afterRequest` on one connection, and checks what every row of the
+/// conformance suite needs: the status is one of `statuses`, the response says `Connection: close`, the
+/// server closes with nothing more sent (the request behind the bad one is not answered, nor run), and a
+/// fresh connection is then served normally.
+func expectRejected(
+    _ request: [UInt8], with statuses: Set<Int>, settings: HTTPSettings = testSettings(),
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    let routes = ConformanceRoutes()
+    try await TestServer.with(settings: settings, routes: routes.routes) { test throws in
+        let client = try await test.connect()
+        try await client.send(request + Array(afterRequest.utf8))
+        let response = try #require(try await client.readResponse(), "no response", sourceLocation: sourceLocation)
+        #expect(statuses.contains(response.status), "got \(response.statusLine)", sourceLocation: sourceLocation)
+        #expect(response.header("Connection") == "close", sourceLocation: sourceLocation)
+        #expect(try await client.readUntilClose() == "", "something was sent after the error", sourceLocation: sourceLocation)
+        #expect(routes.afterCount.get() == 0, "the request after the bad one was served", sourceLocation: sourceLocation)
+        try await expectFreshConnectionServed(test, routes: routes, sourceLocation: sourceLocation)
+    }
+}
+
+func expectRejected(
+    _ request: String, with statuses: Set<Int>, settings: HTTPSettings = testSettings(),
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    try await expectRejected(Array(request.utf8), with: statuses, settings: settings, sourceLocation: sourceLocation)
+}
+
+/// A new connection to `test` gets a normal answer.
+func expectFreshConnectionServed(
+    _ test: TestServer, routes: ConformanceRoutes, sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    let before = routes.afterCount.get()
+    let fresh = try await test.connect()
+    try await fresh.send(afterRequest)
+    let response = try await fresh.readResponse()
+    #expect(response?.status == 200, sourceLocation: sourceLocation)
+    #expect(response?.text == "after", sourceLocation: sourceLocation)
+    #expect(routes.afterCount.get() == before + 1, sourceLocation: sourceLocation)
+}
+
+/// Polls `condition` every 20 ms until it holds or `limit` passes; whether it held. A bound for waiting
+/// on the server, never a measurement.
+func eventually(within limit: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + limit
+    while clock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
+
+/// The number of open file descriptors of this process.
+func openFileDescriptorCount() -> Int {
+    guard let directory = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(directory) }
+    var count = 0
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { $0.first }
+        if name != UInt8(ascii: ".") { count += 1 }
+    }
+    return count - 1  // the directory stream's own descriptor
+}
+
+/// A blocking TCP socket for what `RawClient` does not do: abort with a reset, half-close, or open by
+/// the thousand. Calls block; run them off the cooperative pool (`offPool`).
+final class RawSocket: @unchecked Sendable {
+    let fd: Int32
+    private var closed = false
+
+    private init(fd: Int32) {
+        self.fd = fd
+    }
+
+    deinit {
+        if !closed { Glibc.close(fd) }
+    }
+
+    /// Connects to 127.0.0.1:`port`; throws `RawClientError.system` (EMFILE when out of descriptors).
+    static func connect(port: Int, timeout: Int = 10) throws -> RawSocket {
+        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw RawClientError.system("socket", errno) }
+        var time = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw RawClientError.system("connect", code)
+        }
+        return RawSocket(fd: fd)
+    }
+
+    /// Sends all of `bytes`; false when the connection broke (EPIPE, ECONNRESET) or the send timed out.
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { return false }
+            offset += sent
+        }
+        return true
+    }
+
+    @discardableResult
+    func send(_ text: String) -> Bool {
+        send(Array(text.utf8))
+    }
+
+    /// Up to `limit` bytes; empty at end of stream, nil on an error or timeout.
+    func receive(limit: Int = 65536) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: limit)
+        let count = bytes.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+        if count < 0 { return nil }
+        return Array(bytes[..<count])
+    }
+
+    /// Reads until the server closes (or resets, or 10 s of silence); what arrived.
+    func receiveUntilClose() -> [UInt8] {
+        var all: [UInt8] = []
+        while let part = receive(), !part.isEmpty { all += part }
+        return all
+    }
+
+    /// Closes with a reset (SO_LINGER 0): the abrupt way a crashed or impatient client goes.
+    func reset() {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        close()
+    }
+
+    /// Makes receives give up after `milliseconds`.
+    func setReceiveTimeout(milliseconds: Int) {
+        var time = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Shuts down the sending side (the server reads end of stream).
+    func shutdownWrite() {
+        Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        Glibc.close(fd)
+    }
+}
+
+/// Runs blocking work on a thread of its own, off Swift's cooperative pool.
+///
+/// Each call gets a new serial queue: those run on libdispatch's overcommit pool, which starts a thread
+/// when the others are blocked. (Work on `DispatchQueue.global()` can wait behind blocked socket calls
+/// for hundreds of milliseconds on a 2-core machine: longer than the short timeouts these tests set.)
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue(label: "conformance.blocking").async {
+            continuation.resume(with: Result { try work() })
+        }
+    }
+}

@@ -1,0 +1,489 @@
+import Dispatch
+import HTTPD
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Faults that involve the whole process: running out of file descriptors, leaking them, a burst of
+/// connections. Each runs in a child process of its own (this test binary, filtered to
+/// `IsolatedScenarioChild`), so that lowering RLIMIT_NOFILE or counting /proc/self/fd cannot disturb,
+/// or be disturbed by, the tests running in parallel here.
+@Suite("Conformance: whole-process faults")
+struct WholeProcessTests {
+    @Test("running out of file descriptors (EMFILE): accepting backs off without spinning, recovers, and serves")
+    func outOfDescriptors() async throws {
+        try await expectIsolatedScenarioPasses("emfile")
+    }
+
+    @Test("many aborted connections (mid-head, mid-body, mid-response, reset or closed) leave descriptors and memory at their baseline")
+    func abortedConnectionsLeakNothing() async throws {
+        try await expectIsolatedScenarioPasses("aborts")
+    }
+
+    @Test("a burst of 1,000 simultaneous connects is accepted and every connection served")
+    func burst() async throws {
+        try await expectIsolatedScenarioPasses("burst")
+    }
+}
+
+/// The other half of `WholeProcessTests`: in a normal run there is nothing to do.
+@Suite("Conformance: whole-process scenario (child process only)")
+struct IsolatedScenarioChild {
+    @Test("runs the scenario named by HTTPD_ISOLATED_SCENARIO, in a child process started by WholeProcessTests")
+    func child() async throws {
+        guard let name = getenv("HTTPD_ISOLATED_SCENARIO").map({ String(cString: $0) }) else { return }
+        switch name {
+        case "emfile": try await IsolatedScenarios.emfile()
+        case "aborts": try await IsolatedScenarios.abortedConnections()
+        case "burst": try await IsolatedScenarios.burst()
+        default: Issue.record("unknown scenario \(name)")
+        }
+    }
+}
+
+/// Runs `scenario` in a child process and expects it to pass; its output is attached on failure.
+private func expectIsolatedScenarioPasses(_ scenario: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    let (status, output) = try await offPool { try runChild(scenario: scenario) }
+    let summary = output.split(separator: "\n").filter { $0.contains("✘") || $0.contains("scenario:") || $0.contains("Fatal") }
+    #expect(status == 0, "child exited with \(status):\n\(summary.joined(separator: "\n"))\n\(output.suffix(3000))", sourceLocation: sourceLocation)
+    for line in output.split(separator: "\n") where line.contains("scenario:") {
+        print(line)  // what the child measured (counts, times), for the log
+    }
+}
+
+/// Spawns this test binary filtered to `IsolatedScenarioChild`, with no descriptor of ours but the
+/// standard ones, and waits for it; its exit status and output.
+private func runChild(scenario: String) throws -> (Int32, String) {
+    var pathBuffer = [CChar](repeating: 0, count: 4096)
+    let length = readlink("/proc/self/exe", &pathBuffer, pathBuffer.count - 1)
+    guard length > 0 else { throw RawClientError.system("readlink", errno) }
+    let executable = String(decoding: pathBuffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let logPath = "/tmp/httpd-isolated-\(getpid())-\(scenario).log"
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    closeFrom(3, in: &actions)
+
+    let arguments = [executable, "--testing-library", "swift-testing", "--filter", "IsolatedScenarioChild"]
+    var environment: [String] = []
+    var entry = environ
+    while let pointer = entry.pointee {
+        let variable = String(cString: pointer)
+        if !variable.hasPrefix("HTTPD_ISOLATED_SCENARIO=") { environment.append(variable) }
+        entry += 1
+    }
+    environment.append("HTTPD_ISOLATED_SCENARIO=\(scenario)")
+
+    let argv = arguments.map { strdup($0) } + [nil]
+    let envp = environment.map { strdup($0) } + [nil]
+    defer {
+        for pointer in argv { free(pointer) }
+        for pointer in envp { free(pointer) }
+    }
+    var pid = pid_t()
+    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+    guard spawned == 0 else { throw RawClientError.system("posix_spawn", spawned) }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+    let output = (try? String(decoding: readFile(logPath), as: UTF8.self)) ?? ""
+    unlink(logPath)
+    let exited = status & 0x7f == 0
+    return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
+}
+
+/// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34; not in the Glibc module): the child closes
+/// every descriptor from `lowest` on, so it holds no socket of the tests running here.
+private func closeFrom(_ lowest: Int32, in actions: inout posix_spawn_file_actions_t) {
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
+    _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
+}
+
+private func readFile(_ path: String) throws -> [UInt8] {
+    guard let file = fopen(path, "rb") else { throw RawClientError.system("fopen", errno) }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        if count <= 0 { break }
+        bytes += buffer[..<count]
+    }
+    return bytes
+}
+
+/// The scenarios, run inside the child process.
+enum IsolatedScenarios {
+    /// Prints a line the parent test copies into its own output.
+    static func report(_ text: String) {
+        print("scenario: \(text)")
+    }
+
+    // MARK: EMFILE
+
+    static func emfile() async throws {
+        let routes = ConformanceRoutes()
+        try await TestServer.with(routes: routes.routes) { test throws in
+            let port = test.port
+            // The client sockets are made first: while the limit is low this process makes no descriptor,
+            // only the server's accept() runs out.
+            let clients = try (0..<40).map { _ in try UnconnectedSocket() }
+            // The whole time out of descriptors runs on one thread, with Swift's and Dispatch's pools idle:
+            // libdispatch's thread-pool monitor opens /proc files every 100 ms while a global queue has work
+            // waiting, and crashes the process when that fails (see docs/security-and-limits.md).
+            let outcome = try await offPool { () -> (queued: Int, holes: Int, busy: Double, served: String) in
+                var old = rlimit()
+                getrlimit(Int32(RLIMIT_NOFILE.rawValue), &old)
+                defer {
+                    var restore = old
+                    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &restore)
+                }
+                var lowered = rlimit(rlim_cur: rlim_t(highestDescriptor() + 1), rlim_max: old.rlim_max)
+                guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &lowered) == 0 else { return (0, 0, 0, "setrlimit failed") }
+                // Fill the holes below the limit: now no descriptor at all can be made.
+                var fillers: [Int32] = []
+                while case let fd = dup(0), fd >= 0 { fillers.append(fd) }
+                // The kernel completes the handshakes; the server's accept() fails with EMFILE.
+                let queued = clients.filter { $0.connect(port: port) }.count
+
+                // Out of descriptors, the listener must back off rather than spin on accept().
+                let cpuBefore = cpuSeconds()
+                let wallBefore = ContinuousClock.now
+                usleep(1_000_000)
+                let wall = ContinuousClock.now - wallBefore
+                let busy = (cpuSeconds() - cpuBefore) / (Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
+
+                // Free some, still under the low limit: the server takes the oldest queued connection and serves it.
+                for fd in fillers { Glibc.close(fd) }
+                for client in clients.suffix(10) { client.close() }
+                clients[0].send(afterRequest)
+                return (queued, fillers.count, busy, String(decoding: clients[0].receive(), as: UTF8.self))
+            }
+            report("\(outcome.queued) connections queued while out of descriptors (\(outcome.holes) holes filled)")
+            report(String(format: "CPU while out of descriptors: %.0f%% of one core", outcome.busy * 100))
+            #expect(outcome.queued == clients.count)
+            // Idle, backing off, it uses about nothing; spinning it takes a core (or what the machine leaves it).
+            #expect(outcome.busy < 0.1, "the process is busy while out of descriptors: accept() spinning?")
+            #expect(outcome.served.hasPrefix("HTTP/1.1 200 OK"), "a connection queued while out of descriptors was not served: \(outcome.served.debugDescription)")
+
+            // Descriptors back: every queued connection is served, and new ones.
+            let answers = try await offPool { () -> Int in
+                clients[1..<(clients.count - 10)].filter { client in
+                    client.send(afterRequest)
+                    return String(decoding: client.receive(), as: UTF8.self).hasPrefix("HTTP/1.1 200 OK")
+                }.count
+            }
+            #expect(answers == clients.count - 11)
+            for client in clients { client.close() }
+            try await expectFreshConnectionServed(test, routes: routes)
+        }
+    }
+
+    /// A TCP socket made now and connected later (blocking, 10 s timeouts).
+    final class UnconnectedSocket: @unchecked Sendable {
+        let fd: Int32
+        private var closed = false
+
+        init() throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw RawClientError.system("socket", errno) }
+            var time = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        deinit { close() }
+
+        func connect(port: Int) -> Bool {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            } == 0
+        }
+
+        func send(_ text: String) {
+            let bytes = Array(text.utf8)
+            _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+
+        /// What one recv returns (empty at end of stream or on an error).
+        func receive() -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: 4096)
+            let count = bytes.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            return count > 0 ? Array(bytes[..<count]) : []
+        }
+
+        func close() {
+            guard !closed else { return }
+            closed = true
+            Glibc.close(fd)
+        }
+    }
+
+    /// The highest descriptor number open in this process.
+    static func highestDescriptor() -> Int {
+        guard let directory = opendir("/proc/self/fd") else { return 1024 }
+        defer { closedir(directory) }
+        var highest = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if let number = Int(name) { highest = max(highest, number) }
+        }
+        return highest
+    }
+
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    // MARK: Aborted connections
+
+    static func abortedConnections() async throws {
+        let count = getenv("HTTPD_ABORTED_CONNECTIONS").flatMap { Int(String(cString: $0)) } ?? 10_000
+        let bodyFailures = Atomic(0)
+        let writeFailures = Atomic(0)
+        let inFlight = Atomic(0)
+        try await TestServer.with(routes: [
+            "/": { _, response in try await response.write(status: 200, body: "hello") },
+            "/echo": { request, response in
+                inFlight.add(1, ordering: .relaxed)
+                defer { inFlight.subtract(1, ordering: .relaxed) }
+                do {
+                    _ = try await request.body()
+                } catch {
+                    bodyFailures.add(1, ordering: .relaxed)
+                    throw error
+                }
+                try await response.write(status: 200)
+            },
+            "/stream": { _, response in
+                inFlight.add(1, ordering: .relaxed)
+                defer { inFlight.subtract(1, ordering: .relaxed) }
+                do {
+                    try await response.begin(status: 200)
+                    for _ in 0..<100_000 { try await response.chunk([UInt8](repeating: 0x7a, count: 1 << 16)) }
+                    try await response.end()
+                } catch {
+                    writeFailures.add(1, ordering: .relaxed)
+                    throw error
+                }
+            },
+        ]) { test throws in
+            let port = test.port
+            @Sendable func abort(_ index: Int) throws {
+                let socket = try RawSocket.connect(port: port)
+                socket.setReceiveTimeout(milliseconds: 10)
+                switch index % 6 {
+                case 0:  // connect and reset
+                    socket.reset()
+                case 1:  // half a head, then reset
+                    socket.send("GET / HTTP/1.1\r\nHost: a\r\nX-Half")
+                    socket.reset()
+                case 2:  // half a body, then reset
+                    socket.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\nsome of it")
+                    _ = socket.receive(limit: 1)  // nothing comes: a 10 ms pause for the handler to start reading
+                    socket.reset()
+                case 3:  // half a body, then close
+                    socket.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\nsome of it")
+                    _ = socket.receive(limit: 1)
+                    socket.close()
+                case 4:  // part of a response, then reset
+                    socket.send("GET /stream HTTP/1.1\r\nHost: a\r\n\r\n")
+                    _ = socket.receive(limit: 1)
+                    socket.reset()
+                default:  // a whole request, then close without reading
+                    socket.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+                    socket.close()
+                }
+            }
+            func run(_ range: Range<Int>) async throws {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for worker in 0..<8 {
+                        group.addTask {
+                            try await offPool {
+                                for index in range where index % 8 == worker {
+                                    try abort(index)
+                                }
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            func settled() async -> Bool {
+                let done = await eventually(within: .seconds(60)) {
+                    test.server.connectionCount == 0 && inFlight.load(ordering: .relaxed) == 0
+                }
+                if !done {
+                    report("not settled: \(test.server.connectionCount) connections open, \(inFlight.load(ordering: .relaxed)) handlers running")
+                }
+                return done
+            }
+
+            // Warm up (the loops' own descriptors, caches), then take the baseline.
+            try await run(0..<600)
+            #expect(await settled())
+            let descriptors = openFileDescriptorCount()
+            let memory = anonymousMemory()
+            let clock = ContinuousClock()
+            let started = clock.now
+            try await run(0..<count)
+            let elapsed = clock.now - started
+            #expect(await settled(), "connections still open: \(test.server.connectionCount)")
+            let descriptorsBack = await eventually { openFileDescriptorCount() <= descriptors }
+            #expect(descriptorsBack, "descriptors: \(descriptors) before, \(openFileDescriptorCount()) after")
+            let grown = anonymousMemory() - memory
+            report("\(count) aborted connections in \(elapsed); descriptors \(descriptors) → \(openFileDescriptorCount()); anonymous memory grew \(grown / 1024) KiB; body() threw \(bodyFailures.load(ordering: .relaxed)), writes threw \(writeFailures.load(ordering: .relaxed))")
+            #expect(bodyFailures.load(ordering: .relaxed) > 0)
+            #expect(writeFailures.load(ordering: .relaxed) > 0)
+            // A leak of a connection's objects (a few KiB each) shows; allocator slack stays well below.
+            #expect(grown < max(8 << 20, count * 500), "memory grew \(grown) bytes over \(count) connections")
+            #expect(try await test.request("/").text == "hello")
+        }
+    }
+
+    /// The process's anonymous resident memory (heap and stacks), in bytes, from /proc/self/status.
+    static func anonymousMemory() -> Int {
+        guard let bytes = try? readFile("/proc/self/status") else { return 0 }
+        let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("RssAnon:") }
+        let kib = line?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) } ?? 0
+        return kib * 1024
+    }
+
+    // MARK: A burst of connects
+
+    static func burst() async throws {
+        // With the default backlog, and with one as large as the burst (where the kernel should never
+        // have to drop a connect if the server accepts promptly).
+        for backlog in [nil, 1024] {
+            let routes = ConformanceRoutes()
+            let server: HTTPServer
+            if let backlog {
+                server = try await HTTPServer.start(backlog: backlog, addresses: ["127.0.0.1:0"])
+            } else {
+                server = try await HTTPServer.start(addresses: ["127.0.0.1:0"])
+            }
+            for (path, handler) in routes.routes { try await server.register(path, handler: handler) }
+            let test = TestServer(server: server)
+            let port = test.port
+            let total = 1000
+            let clock = ContinuousClock()
+            let overflowsBefore = listenOverflows()
+            let started = clock.now
+            let sockets = try await offPool { try connectAllAtOnce(port: port, count: total) }
+            let connected = clock.now - started
+            #expect(sockets.count == total)
+            #expect(await eventually { test.server.connectionCount == total }, "accepted \(test.server.connectionCount)")
+            let accepted = clock.now - started
+            let overflows = listenOverflows() - overflowsBefore
+            let served = try await offPool { requestOnAll(sockets) }
+            report("\(total) simultaneous connects, backlog \(backlog.map(String.init) ?? "default"): connected in \(connected), all accepted after \(accepted), \(served) served; listen queue overflows (whole machine) \(overflows)")
+            #expect(served == total)
+            if backlog == nil {
+                // Promptly: no connect had to wait for a SYN retransmission (1 s) because the listen queue
+                // was full. (The counter is the machine's; nothing else here fills listen queues.)
+                #expect(overflows == 0, "\(overflows) connects were dropped by a full listen queue and retried a second later")
+            }
+            for socket in sockets { Glibc.close(socket) }
+            try await expectFreshConnectionServed(test, routes: routes)
+            await server.stop()
+        }
+    }
+
+    /// The kernel's count of connections dropped because a listen queue was full (TcpExt ListenOverflows,
+    /// for the whole machine).
+    static func listenOverflows() -> Int {
+        guard let bytes = try? readFile("/proc/net/netstat") else { return 0 }
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("TcpExt:") }
+        guard lines.count >= 2 else { return 0 }
+        let names = lines[0].split(separator: " ")
+        let values = lines[1].split(separator: " ")
+        guard let index = names.firstIndex(of: "ListenOverflows"), index < values.count else { return 0 }
+        return Int(values[index]) ?? 0
+    }
+
+    /// Starts `count` non-blocking connects at once, then waits for them all; the connected sockets.
+    static func connectAllAtOnce(port: Int, count: Int) throws -> [Int32] {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var pending: [pollfd] = []
+        for _ in 0..<count {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            guard fd >= 0 else { throw RawClientError.system("socket", errno) }
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard result == 0 || errno == EINPROGRESS else { throw RawClientError.system("connect", errno) }
+            pending.append(pollfd(fd: fd, events: Int16(POLLOUT), revents: 0))
+        }
+        var connected: [Int32] = []
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !pending.isEmpty, ContinuousClock.now < deadline {
+            _ = poll(&pending, nfds_t(pending.count), 100)
+            var still: [pollfd] = []
+            for entry in pending {
+                if entry.revents == 0 {
+                    still.append(pollfd(fd: entry.fd, events: entry.events, revents: 0))
+                    continue
+                }
+                var error: Int32 = 0
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(entry.fd, SOL_SOCKET, SO_ERROR, &error, &length)
+                if error == 0 { connected.append(entry.fd) } else { Glibc.close(entry.fd) }
+            }
+            pending = still
+        }
+        for entry in pending { Glibc.close(entry.fd) }
+        return connected
+    }
+
+    /// Sends a request on every socket at once and counts the 200 answers.
+    static func requestOnAll(_ sockets: [Int32]) -> Int {
+        let request = Array(afterRequest.utf8)
+        for fd in sockets {
+            _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        var waiting = sockets.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        var received: [Int32: [UInt8]] = [:]
+        var served = 0
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !waiting.isEmpty, ContinuousClock.now < deadline {
+            _ = poll(&waiting, nfds_t(waiting.count), 100)
+            var still: [pollfd] = []
+            for entry in waiting {
+                guard entry.revents != 0 else {
+                    still.append(pollfd(fd: entry.fd, events: entry.events, revents: 0))
+                    continue
+                }
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                let count = buffer.withUnsafeMutableBytes { recv(entry.fd, $0.baseAddress, $0.count, 0) }
+                if count > 0 {
+                    received[entry.fd, default: []] += buffer[..<count]
+                    let text = String(decoding: received[entry.fd]!, as: UTF8.self)
+                    if text.hasPrefix("HTTP/1.1 200 OK"), text.hasSuffix("after") {
+                        served += 1
+                        continue
+                    }
+                    still.append(pollfd(fd: entry.fd, events: entry.events, revents: 0))
+                }
+            }
+            waiting = still
+        }
+        return served
+    }
+}
