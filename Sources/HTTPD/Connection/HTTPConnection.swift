@@ -233,7 +233,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         case .head(let head):
             begin(head)
         case .failure(let error):
-            rejectAndClose(status: status(forParseError: error))
+            rejectAndClose(status: status(forParseError: error), withBody: !meter.firstLineIsHEAD)
         case .body, .end:
             break  // the remains of a request that was already answered
         }

@@ -16,6 +16,8 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
     private var tail = (UInt64(0), UInt64(0))
     private var tailCount = 0
     private var firstLineEnded = false
+    /// Whether that line starts with `HEAD ` (a request the decoder refuses still gets no body then).
+    private(set) var firstLineIsHEAD = false
     /// Whether received bytes are thrown away instead of decoded (a lingering close).
     var discardsInput = false
 
@@ -24,6 +26,7 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
         bytesSinceMark = 0
         firstLineLength = 0
         firstLineEnded = false
+        firstLineIsHEAD = false
         tailCount = 0
     }
 
@@ -35,6 +38,7 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
             bytes.withUnsafeReadableBytes { raw in
                 let lineEnd = raw.firstIndex(of: UInt8(ascii: "\n"))
                 let line = UnsafeRawBufferPointer(rebasing: raw[..<(lineEnd ?? raw.endIndex)])
+                if firstLineLength == 0 { firstLineIsHEAD = line.starts(with: "HEAD ".utf8) }
                 firstLineLength &+= line.count
                 keepTail(of: line)
                 firstLineEnded = lineEnd != nil

@@ -148,12 +148,18 @@ public final class HTTPServer: Sendable {
         for connection in connections {
             try? await connection.pipeline.handler(type: HTTPConnection.self).map { $0.beginDrain() }.get()
         }
-        let closed = EventLoopFuture.andAllComplete(connections.map(\.closeFuture), on: group.any())
-        await withTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try? await closed.get() }
-            tasks.addTask { try? await Task.sleep(for: gracePeriod) }
-            await tasks.next()
-            tasks.cancelAll()
+        let loop = group.any()
+        let closed = EventLoopFuture.andAllComplete(connections.map(\.closeFuture), on: loop)
+        // Whichever comes first: every connection closed, or the deadline.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumed = Atomic(false)
+            let resumeOnce: @Sendable () -> Void = {
+                if resumed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+                    continuation.resume()
+                }
+            }
+            closed.whenComplete { _ in resumeOnce() }
+            loop.scheduleTask(in: TimeAmount(gracePeriod)) { resumeOnce() }
         }
         for connection in openConnections { try? await connection.close() }
         finishStop()
