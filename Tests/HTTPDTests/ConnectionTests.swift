@@ -197,7 +197,7 @@ struct ConnectionTests {
 
     @Test("a request head that trickles past the request timeout gets 408; an idle connection closes quietly")
     func headTimeout() async throws {
-        try await TestServer.with(settings: testSettings { $0.requestTimeout = .seconds(1) }, routes: ["/": hello]) { test throws in
+        try await TestServer.with(settings: testSettings { $0.requestTimeout = .seconds(2) }, routes: ["/": hello]) { test throws in
             let trickler = try await test.connect()
             try await trickler.send("GET / HTTP/1.1\r\n")
             #expect(try await trickler.readResponse()?.status == 408)
@@ -208,7 +208,7 @@ struct ConnectionTests {
 
     @Test("a stalled body makes body() throw requestTimedOut, the client gets 408")
     func bodyTimeout() async throws {
-        try await TestServer.with(settings: testSettings { $0.requestTimeout = .seconds(1) }, routes: ["/e": echo]) { test throws in
+        try await TestServer.with(settings: testSettings { $0.requestTimeout = .seconds(2) }, routes: ["/e": echo]) { test throws in
             let client = try await test.connect()
             try await client.send("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
             let response = try #require(try await client.readResponse())

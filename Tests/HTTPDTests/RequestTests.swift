@@ -112,7 +112,7 @@ struct RequestTests {
     func requestTimeout() async throws {
         try await TestServer.with(routes: [
             "/t": { request, response in
-                request.setTimeout(.seconds(1))
+                request.setTimeout(.seconds(2))
                 try await response.write(status: 200)
             }
         ]) { test throws in
