@@ -7,11 +7,66 @@ import Testing
 import Glibc
 #endif
 
+/// A value shared between threads behind a pthread mutex. (Not `Synchronization.Mutex`, which
+/// ThreadSanitizer cannot see through on Linux: every access would be reported as a race.)
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    private var value: Value
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init(_ value: Value) {
+        self.value = value
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func get() -> Value { withLock { $0 } }
+    func set(_ newValue: Value) { withLock { $0 = newValue } }
+    func update(_ change: (inout Value) -> Void) { withLock { change(&$0) } }
+
+    private func withLock<T>(_ body: (inout Value) -> T) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body(&value)
+    }
+}
+
+/// A one-shot signal: `wait()` returns once `open()` was called (on `Locked`, for ThreadSanitizer).
+final class Gate: Sendable {
+    private let state = Locked<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func open() {
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        state.update { state in
+            state.open = true
+            waiters = state.waiters
+            state.waiters = []
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            var ready = false
+            state.update { state in
+                if state.open { ready = true } else { state.waiters.append(continuation) }
+            }
+            if ready { continuation.resume() }
+        }
+    }
+}
+
+/// Whether this process runs under ThreadSanitizer (which changes memory use and timing).
+let underThreadSanitizer = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil
+
 /// The handlers every conformance server has: `/` answers without reading the body, `/echo` reads it
 /// and sends it back, `/after` counts the requests that reach it (so a test can tell whether a request
 /// sent after a bad one was served).
 struct ConformanceRoutes {
-    let afterCount = Box(0)
+    let afterCount = Locked(0)
 
     var routes: [String: HTTPHandler] {
         let afterCount = afterCount

@@ -25,8 +25,8 @@ enum Departure: String, Sendable, CaseIterable, CustomTestStringConvertible {
 struct FaultTests {
     @Test("a client that disconnects mid-body makes the handler's body() throw connectionClosed", arguments: Departure.allCases)
     func disconnectMidBody(_ departure: Departure) async throws {
-        let reading = AsyncGate()
-        let thrown = Box<(any Error)?>(nil)
+        let reading = Gate()
+        let thrown = Locked<(any Error)?>(nil)
         try await TestServer.with(routes: [
             "/read": { request, response in
                 reading.open()
@@ -53,7 +53,7 @@ struct FaultTests {
 
     @Test("a client that disconnects mid-response makes the handler's write throw", arguments: Departure.allCases)
     func disconnectMidResponse(_ departure: Departure) async throws {
-        let thrown = Box<(any Error)?>(nil)
+        let thrown = Locked<(any Error)?>(nil)
         try await TestServer.with(routes: [
             "/stream": { _, response in
                 let piece = [UInt8](repeating: 0x73, count: 1 << 16)
@@ -81,8 +81,8 @@ struct FaultTests {
 
     @Test("a handler that never returns is bounded by the response timeout: the connection closes and the handler is cancelled")
     func handlerNeverReturns() async throws {
-        let cancelled = Box(false)
-        let stuck = AsyncGate()
+        let cancelled = Locked(false)
+        let stuck = Gate()
         let settings = testSettings { $0.responseTimeout = .milliseconds(300) }
         try await TestServer.with(settings: settings, routes: [
             "/sleep": { _, _ in
@@ -114,9 +114,9 @@ struct FaultTests {
     func stopInFlight() async throws {
         let server = try await HTTPServer.start(addresses: ["127.0.0.1:0"])
         let port = server.port!
-        let reading = AsyncGate()
-        let streaming = AsyncGate()
-        let errors = Box<[String: any Error]>([:])
+        let reading = Gate()
+        let streaming = Gate()
+        let errors = Locked<[String: any Error]>([:])
         try await server.register("/read") { request, response in
             reading.open()
             do { _ = try await request.body() } catch {
@@ -159,9 +159,9 @@ struct FaultTests {
     func gracefulStopDeadline() async throws {
         let server = try await HTTPServer.start(addresses: ["127.0.0.1:0"])
         let port = server.port!
-        let started = Box(0)
-        let release = AsyncGate()
-        let never = AsyncGate()
+        let started = Locked(0)
+        let release = Gate()
+        let never = Gate()
         try await server.register("/soon") { _, response in
             started.update { $0 += 1 }
             await release.wait()

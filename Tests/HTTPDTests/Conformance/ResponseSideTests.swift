@@ -8,7 +8,7 @@ import Testing
 struct ResponseSideTests {
     @Test("CR, LF or NUL in a header of begin() or file() throws invalidHeader and nothing of it reaches the wire")
     func injectionThroughEveryWay() async throws {
-        let thrown = Box<[HTTPDError]>([])
+        let thrown = Locked<[HTTPDError]>([])
         @Sendable func record(_ body: () async throws -> Void) async throws {
             do {
                 try await body()
