@@ -116,26 +116,14 @@ struct ServerLifecycleTests {
 
     @Test("a graceful stop lets a request in progress finish")
     func gracefulStop() async throws {
-        let server = try await HTTPServer.start("127.0.0.1:0")
-        let port = try #require(server.port)
-        let started = AsyncGate()
-        let release = AsyncGate()
-        try await server.register("/slow") { _, response in
-            started.open()
-            await release.wait()
-            try await response.write(status: 200, body: "done")
-        }
-        let client = try await RawClient.connect(port: server.port!)
-        try await client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        await started.wait()
-        async let stopped: Void = server.stop(gracePeriod: .seconds(30))
-        try await waitUntilNotListening(port: port)
-        release.open()
+        let held = try await RequestInProgress.start(answering: "done")
+        async let stopped: Void = held.server.stop(gracePeriod: .seconds(30))
+        try await held.releaseAfterStopBegan()
         await stopped
-        let response = try await client.readResponse()
+        let response = try await held.client.readResponse()
         #expect(response?.status == 200)
         #expect(response?.text == "done")
         #expect(response?.header("Connection") == "close")
-        #expect(try await client.isClosedByServer())
+        #expect(try await held.client.isClosedByServer())
     }
 }
