@@ -5,7 +5,9 @@ import Glibc
 #endif
 
 /// A plain TCP client for the bytes AsyncHTTPClient will not send: malformed, partial and pipelined
-/// requests. Blocking socket calls run on Dispatch threads, never on the test's cooperative pool.
+/// requests. Blocking socket calls run on a serial Dispatch queue of the client's own (never on the
+/// test's cooperative pool, nor behind other tests' blocked calls on the global queue: a serial queue
+/// gets a thread of its own when others block).
 final class RawClient: @unchecked Sendable {
     private let socket: Int32
     private var buffer: [UInt8] = []
@@ -152,7 +154,7 @@ final class RawClient: @unchecked Sendable {
 
     private static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            DispatchQueue(label: "RawClient").async {
                 continuation.resume(with: Result { try work() })
             }
         }
