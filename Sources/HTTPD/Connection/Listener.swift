@@ -22,9 +22,9 @@ enum Listener {
             .serverChannelOption(.backlog, value: Int32(clamping: backlog))
             .serverChannelOption(.maxMessagesPerRead, value: UInt(acceptBurst))
             .serverChannelInitializer { channel in
-                // Out of file descriptors (EMFILE), stop accepting for a second instead of spinning on accept().
+                // Out of file descriptors (EMFILE), pause accepting instead of spinning on accept().
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoff())
                 }
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)

@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+
+/// Stops a listener from accepting for a while when the process is out of file descriptors (or
+/// memory), instead of spinning on a failing `accept()`.
+///
+/// NIO's own `AcceptBackoffHandler` only holds back the next read request; the listening socket
+/// stays registered for readability while `accept()` fails, so the event loop keeps waking up. This
+/// turns `autoRead` off, which takes the socket out of the poll set, and on again after `pause`.
+final class AcceptBackoff: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = any Channel
+
+    /// How long accepting pauses after a failure (nginx waits 500 ms).
+    static let pause = TimeAmount.milliseconds(500)
+
+    private var paused = false
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let error = error as? IOError, Self.isResourceShortage(error.errnoCode) else {
+            context.fireErrorCaught(error)
+            return
+        }
+        guard !paused, let options = context.channel.syncOptions else { return }
+        paused = true
+        try? options.setOption(.autoRead, value: false)
+        context.eventLoop.assumeIsolated().scheduleTask(in: Self.pause) {
+            self.paused = false
+            try? options.setOption(.autoRead, value: true)
+        }
+    }
+
+    private static func isResourceShortage(_ code: CInt) -> Bool {
+        code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM
+    }
+}
