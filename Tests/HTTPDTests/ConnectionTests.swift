@@ -197,7 +197,7 @@ struct ConnectionTests {
 
     @Test("a request head that trickles past the request timeout gets 408; an idle connection closes quietly")
     func headTimeout() async throws {
-        try await TestServer.with(settings: testSettings { $0.requestTimeout = .seconds(2) }, routes: ["/": hello]) { test throws in
+        try await TestServer.with(settings: testSettings { $0.requestTimeout = .seconds(5) }, routes: ["/": hello]) { test throws in
             let trickler = try await test.connect()
             try await trickler.send("GET / HTTP/1.1\r\n")
             #expect(try await trickler.readResponse()?.status == 408)
