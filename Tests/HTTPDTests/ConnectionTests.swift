@@ -208,7 +208,7 @@ struct ConnectionTests {
 
     @Test("a stalled body makes body() throw requestTimedOut, the client gets 408")
     func bodyTimeout() async throws {
-        try await TestServer.with(settings: testSettings { $0.requestTimeout = .seconds(2) }, routes: ["/e": echo]) { test throws in
+        try await TestServer.with(settings: testSettings { $0.requestTimeout = .seconds(5) }, routes: ["/e": echo]) { test throws in
             let client = try await test.connect()
             try await client.send("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
             let response = try #require(try await client.readResponse())

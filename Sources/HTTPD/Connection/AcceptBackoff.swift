@@ -1,10 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOCore
 
-/// Stops a listener from accepting for a while when the process is out of file descriptors (or
-/// memory), instead of spinning on a failing `accept()`.
+/// Stops a listener from accepting for a while when `accept()` fails (the process is out of file
+/// descriptors, say), instead of spinning on it.
 ///
 /// NIO's own `AcceptBackoffHandler` only holds back the next read request; the listening socket
 /// stays registered for readability while `accept()` fails, so the event loop keeps waking up. This
@@ -18,10 +15,7 @@ final class AcceptBackoff: ChannelInboundHandler, RemovableChannelHandler {
     private var paused = false
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let error = error as? IOError, Self.isResourceShortage(error.errnoCode) else {
-            context.fireErrorCaught(error)
-            return
-        }
+        // Any failure to accept (out of descriptors or memory above all) pauses, as NIO's own handler does.
         guard !paused, let options = context.channel.syncOptions else { return }
         paused = true
         try? options.setOption(.autoRead, value: false)
@@ -29,9 +23,5 @@ final class AcceptBackoff: ChannelInboundHandler, RemovableChannelHandler {
             self.paused = false
             try? options.setOption(.autoRead, value: true)
         }
-    }
-
-    private static func isResourceShortage(_ code: CInt) -> Bool {
-        code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM
     }
 }
