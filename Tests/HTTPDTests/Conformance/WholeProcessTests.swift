@@ -79,6 +79,8 @@ private func runChild(scenario: String) throws -> (Int32, String) {
         entry += 1
     }
     environment.append("HTTPD_ISOLATED_SCENARIO=\(scenario)")
+    // Fewer malloc arenas, so the memory a scenario measures is not arenas its worker threads made.
+    if !environment.contains(where: { $0.hasPrefix("MALLOC_ARENA_MAX=") }) { environment.append("MALLOC_ARENA_MAX=2") }
 
     let argv = arguments.map { strdup($0) } + [nil]
     let envp = environment.map { strdup($0) } + [nil]
@@ -373,7 +375,7 @@ enum IsolatedScenarios {
             }
 
             // Warm up (the loops' own descriptors, caches), then take the baseline.
-            try await run(0..<600)
+            try await run(0..<2000)
             #expect(await settled())
             let descriptors = openFileDescriptorCount()
             let memory = anonymousMemory()
@@ -382,7 +384,9 @@ enum IsolatedScenarios {
             try await run(0..<count)
             let elapsed = clock.now - started
             #expect(await settled(), "connections still open: \(test.server.connectionCount)")
-            let descriptorsBack = await eventually { openFileDescriptorCount() <= descriptors }
+            // Back to the baseline; 2 spare for a descriptor some library opens once, late (a leak of even
+            // one connection in a thousand would be 10).
+            let descriptorsBack = await eventually { openFileDescriptorCount() <= descriptors + 2 }
             #expect(descriptorsBack, "descriptors: \(descriptors) before, \(openFileDescriptorCount()) after")
             let grown = anonymousMemory() - memory
             report("\(count) aborted connections in \(elapsed); descriptors \(descriptors) → \(openFileDescriptorCount()); anonymous memory grew \(grown / 1024) KiB; body() threw \(bodyFailures.load(ordering: .relaxed)), writes threw \(writeFailures.load(ordering: .relaxed))")
