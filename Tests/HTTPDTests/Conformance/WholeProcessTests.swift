@@ -143,7 +143,7 @@ enum IsolatedScenarios {
             #expect(meter.threads > 0)
             // The whole time out of descriptors runs on one thread, with Swift's and Dispatch's pools idle:
             // libdispatch's thread-pool monitor opens /proc files every 100 ms while a global queue has work
-            // waiting, and crashes the process when that fails (see docs/security-and-limits.md).
+            // waiting, and crashes the process when that fails (see the README, "Security and limits").
             let outcome = try await offPool { () -> (queued: Int, holes: Int, busy: Double, served: String) in
                 var old = rlimit()
                 getrlimit(Int32(RLIMIT_NOFILE.rawValue), &old)
