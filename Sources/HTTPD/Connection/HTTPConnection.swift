@@ -539,10 +539,10 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         resumeReadingIfWanted()
     }
 
-    /// Stops taking new requests: closes now if idle, else after the current response.
-    func beginDrain() {
+    /// Stops taking new requests: closes after the current response, or now if idle and `closingIdle`.
+    func beginDrain(closingIdle: Bool = true) {
         draining = true
-        if phase == .open, exchange == nil, pending.isEmpty {
+        if closingIdle, phase == .open, exchange == nil, pending.isEmpty {
             closeNow()
         }
     }

@@ -1,23 +1,23 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Maps exact paths to handlers, for every host (`make-default-http-mux`).
 ///
 /// Handlers can be registered at any time; the table is guarded by a lock.
 public final class DefaultHTTPMux: HTTPMux {
-    private let table: Mutex<HandlerTable>
+    private let table: NIOLockedValueBox<HandlerTable>
 
     /// A multiplexer with no handlers; `default` serves paths nothing was registered for (else 404).
     public init(default fallback: HTTPHandler? = nil) {
-        table = Mutex(HandlerTable(handlers: [:], fallback: fallback))
+        table = NIOLockedValueBox(HandlerTable(handlers: [:], fallback: fallback))
     }
 
     /// The handler registered for exactly `path`, else the default.
     public func handler(host: String?, path: String) -> HTTPHandler? {
-        table.withLock { $0.exact(path) }
+        table.withLockedValue { $0.exact(path) }
     }
 
     /// Registers `handler` for exactly `path`, replacing any earlier one.
     public func putHandler(host: String?, path: String, handler: @escaping HTTPHandler) {
-        table.withLock { $0.put(path, handler) }
+        table.withLockedValue { $0.put(path, handler) }
     }
 }

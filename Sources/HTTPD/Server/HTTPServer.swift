@@ -1,7 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A running HTTP server (`start-http-server!`): listens on one or more addresses and serves every
 /// request with the handler its multiplexer picks.
@@ -16,12 +16,12 @@ import Synchronization
 public final class HTTPServer: Sendable {
     /// The server whose handler is running, set for the duration of each handler.
     @TaskLocal static var handlerServer: HTTPServer?
-    private static let latest = Mutex<HTTPServer?>(nil)
+    private static let latest = NIOLockedValueBox<HTTPServer?>(nil)
 
     /// The server whose handler is running (`current-http-server`); outside handlers, the most
     /// recently started server that has not stopped.
     public static var current: HTTPServer? {
-        handlerServer ?? latest.withLock { $0 }
+        handlerServer ?? latest.withLockedValue { $0 }
     }
 
     /// The multiplexer that routes this server's requests.
@@ -38,10 +38,10 @@ public final class HTTPServer: Sendable {
         var stopped = false
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let group: any EventLoopGroup
     private let stoppedPromise: EventLoopPromise<Void>
-    private let context = Mutex<ServerContext?>(nil)
+    private let context = NIOLockedValueBox<ServerContext?>(nil)
 
     private init(mux: any HTTPMux, settings: HTTPSettings, logger: Logger, group: any EventLoopGroup) {
         self.mux = mux
@@ -82,12 +82,12 @@ public final class HTTPServer: Sendable {
         let group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
         let server = HTTPServer(mux: mux, settings: settings, logger: logger, group: group)
         let shared = ServerContext(server: server, mux: mux, settings: settings, logger: logger, group: group)
-        server.context.withLock { $0 = shared }
+        server.context.withLockedValue { $0 = shared }
         for address in parsed {
             do {
                 let channel = try await Listener.bind(
                     address, backlog: backlog, socketOptions: socketOptions, shared: shared, group: group)
-                server.state.withLock {
+                server.state.withLockedValue {
                     $0.listeners.append(channel)
                     $0.addresses.append(Listener.describe(channel, fallback: address.text))
                     $0.ports.append(channel.localAddress?.port)
@@ -97,7 +97,7 @@ public final class HTTPServer: Sendable {
                 throw error
             }
         }
-        latest.withLock { $0 = server }
+        latest.withLockedValue { $0 = server }
         logger.info("listening", metadata: ["addresses": "\(server.addresses.joined(separator: " "))"])
         return server
     }
@@ -109,17 +109,17 @@ public final class HTTPServer: Sendable {
 
     /// The addresses the server listens on, as bound: a port 0 is reported as the port picked.
     public var addresses: [String] {
-        state.withLock { $0.addresses }
+        state.withLockedValue { $0.addresses }
     }
 
     /// The TCP port of the first address, handy when it was 0.
     public var port: Int? {
-        state.withLock { $0.ports.first ?? nil }
+        state.withLockedValue { $0.ports.first ?? nil }
     }
 
     /// How many client connections are open.
     public var connectionCount: Int {
-        context.withLock { $0?.connections.count ?? 0 }
+        context.withLockedValue { $0?.connections.count ?? 0 }
     }
 
     /// Registers `handler` for `path` with the server's multiplexer (`http-register-handler`).
@@ -143,20 +143,23 @@ public final class HTTPServer: Sendable {
     /// whatever is still open. Idle connections close at once.
     public func stop(gracePeriod: Duration) async {
         let listeners = markStopped()
+        // Every open connection learns of the stop before the listeners close (so once nothing listens,
+        // all know); idle ones close after, with those accepted in between.
+        await drainOpenConnections(closingIdle: false)
         for listener in listeners { try? await listener.close() }
+        await drainOpenConnections(closingIdle: true)
         let connections = openConnections
-        for connection in connections {
-            try? await connection.pipeline.handler(type: HTTPConnection.self).map { $0.beginDrain() }.get()
-        }
         let loop = group.any()
         let closed = EventLoopFuture.andAllComplete(connections.map(\.closeFuture), on: loop)
         // Whichever comes first: every connection closed, or the deadline.
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumed = Atomic(false)
+            let resumed = NIOLockedValueBox(false)
             let resumeOnce: @Sendable () -> Void = {
-                if resumed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
-                    continuation.resume()
+                let first = resumed.withLockedValue { resumed in
+                    defer { resumed = true }
+                    return !resumed
                 }
+                if first { continuation.resume() }
             }
             closed.whenComplete { _ in resumeOnce() }
             loop.scheduleTask(in: TimeAmount(gracePeriod)) { resumeOnce() }
@@ -170,13 +173,22 @@ public final class HTTPServer: Sendable {
         try? await stoppedPromise.futureResult.get()
     }
 
+    /// Tells every open connection to close once its current request is answered (idle ones now, if
+    /// `closingIdle`).
+    private func drainOpenConnections(closingIdle: Bool) async {
+        for connection in openConnections {
+            try? await connection.pipeline.handler(type: HTTPConnection.self)
+                .map { $0.beginDrain(closingIdle: closingIdle) }.get()
+        }
+    }
+
     private var openConnections: [any Channel] {
-        context.withLock { $0?.connections.open ?? [] }
+        context.withLockedValue { $0?.connections.open ?? [] }
     }
 
     private func markStopped() -> [any Channel] {
-        Self.latest.withLock { if $0 === self { $0 = nil } }
-        return state.withLock {
+        Self.latest.withLockedValue { if $0 === self { $0 = nil } }
+        return state.withLockedValue {
             $0.stopped = true
             return $0.listeners
         }
@@ -184,7 +196,7 @@ public final class HTTPServer: Sendable {
 
     private func finishStop() {
         // Break the server ↔ context cycle and let `wait()` return.
-        context.withLock { $0 = nil }
+        context.withLockedValue { $0 = nil }
         stoppedPromise.succeed()
         logger.info("stopped")
     }

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The limits and timeouts a server enforces: the reference's seven `set-httpd-…!` settings.
 ///
@@ -37,11 +37,11 @@ public struct HTTPSettings: Sendable, Hashable {
         traceEnabled: false
     )
 
-    private static let processDefaults = Mutex(HTTPSettings.referenceDefaults)
+    private static let processDefaults = NIOLockedValueBox(HTTPSettings.referenceDefaults)
 
     /// The process-wide defaults, as last changed by the static setters.
     public init() {
-        self = HTTPSettings.processDefaults.withLock { $0 }
+        self = HTTPSettings.processDefaults.withLockedValue { $0 }
     }
 
     /// Settings with every value given.
@@ -117,7 +117,7 @@ public struct HTTPSettings: Sendable, Hashable {
         _ name: String, _ value: Value, _ field: WritableKeyPath<HTTPSettings, Value>
     ) throws(HTTPDError) {
         try requirePositive(name, value)
-        processDefaults.withLock { $0[keyPath: field] = value }
+        processDefaults.withLockedValue { $0[keyPath: field] = value }
     }
 
     private static func requirePositive<Value: PositiveCheckable>(_ name: String, _ value: Value) throws(HTTPDError) {

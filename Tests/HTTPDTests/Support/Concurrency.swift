@@ -1,22 +1,22 @@
 import AsyncHTTPClient
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A value shared between a handler and the test that checks it.
 final class Box<Value: Sendable>: Sendable {
-    private let value: Mutex<Value>
-    init(_ value: Value) { self.value = Mutex(value) }
-    func get() -> Value { value.withLock { $0 } }
-    func set(_ newValue: Value) { value.withLock { $0 = newValue } }
-    func update(_ change: (inout Value) -> Void) { value.withLock { change(&$0) } }
+    private let value: NIOLockedValueBox<Value>
+    init(_ value: Value) { self.value = NIOLockedValueBox(value) }
+    func get() -> Value { value.withLockedValue { $0 } }
+    func set(_ newValue: Value) { value.withLockedValue { $0 = newValue } }
+    func update(_ change: (inout Value) -> Void) { value.withLockedValue { change(&$0) } }
 }
 
 /// A one-shot signal: `wait()` returns once `open()` was called.
 final class AsyncGate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = NIOLockedValueBox<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     func open() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             state.open = true
             defer { state.waiters = [] }
             return state.waiters
@@ -26,7 +26,7 @@ final class AsyncGate: Sendable {
 
     func wait() async {
         await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Bool in
+            let ready = state.withLockedValue { state -> Bool in
                 if state.open { return true }
                 state.waiters.append(continuation)
                 return false
