@@ -73,6 +73,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     private var draining = false
 
     private var writabilityWaiters: [EventLoopPromise<Void>] = []
+    /// Ends a lingering close; cancelled when the client closes first, so nothing outlives the channel.
+    private var lingerTimer: Scheduled<Void>?
 
     init(shared: ServerContext, meter: InboundTrafficMeter, executor: EventLoopExecutor) {
         self.shared = shared
@@ -112,6 +114,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     func handlerRemoved(context: ChannelHandlerContext) {
         phase = .closed
         watchdog.stopAll()
+        lingerTimer?.cancel()
+        lingerTimer = nil
         self.context = nil
         exchange = nil
         pending.removeAll()
@@ -534,7 +538,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             guard phase == .lingering else { return }
             context.close(mode: .output, promise: nil)
             let channel = context.channel
-            eventLoop.scheduleTask(in: Self.lingerTime) { channel.close(promise: nil) }
+            lingerTimer = eventLoop.scheduleTask(in: Self.lingerTime) { channel.close(promise: nil) }
         }
         resumeReadingIfWanted()
     }
