@@ -258,3 +258,19 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
         }
     }
 }
+
+/// A handler that streams 64 KiB chunks for as long as the client takes them, recording the error that
+/// ends it (the client left, or stopped reading past the response timeout) in `failure`.
+func streamUntilWriteFails(recordingIn failure: Locked<(any Error)?>) -> HTTPHandler {
+    { _, response in
+        let piece = [UInt8](repeating: 0x73, count: 1 << 16)
+        do {
+            try await response.begin(status: 200)
+            for _ in 0..<1_000_000 { try await response.chunk(piece) }
+            try await response.end()
+        } catch {
+            failure.set(error)
+            throw error
+        }
+    }
+}

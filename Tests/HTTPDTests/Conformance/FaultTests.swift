@@ -55,17 +55,7 @@ struct FaultTests {
     func disconnectMidResponse(_ departure: Departure) async throws {
         let thrown = Locked<(any Error)?>(nil)
         try await TestServer.with(routes: [
-            "/stream": { _, response in
-                let piece = [UInt8](repeating: 0x73, count: 1 << 16)
-                do {
-                    try await response.begin(status: 200)
-                    for _ in 0..<1_000_000 { try await response.chunk(piece) }
-                    try await response.end()
-                } catch {
-                    thrown.set(error)
-                    throw error
-                }
-            }
+            "/stream": streamUntilWriteFails(recordingIn: thrown)
         ]) { test throws in
             let socket = try await offPool { try RawSocket.connect(port: test.port) }
             socket.send("GET /stream HTTP/1.1\r\nHost: a\r\n\r\n")

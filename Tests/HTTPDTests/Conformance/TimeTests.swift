@@ -108,17 +108,7 @@ struct TimeTests {
         let thrown = Locked<(any Error)?>(nil)
         let settings = testSettings { $0.responseTimeout = .milliseconds(300) }
         try await TestServer.with(settings: settings, routes: [
-            "/big": { _, response in
-                let piece = [UInt8](repeating: 0x61, count: 1 << 16)
-                do {
-                    try await response.begin(status: 200)
-                    for _ in 0..<100_000 { try await response.chunk(piece) }
-                    try await response.end()
-                } catch {
-                    thrown.set(error)
-                    throw error
-                }
-            }
+            "/big": streamUntilWriteFails(recordingIn: thrown)
         ]) { test throws in
             let socket = try await offPool { try RawSocket.connect(port: test.port) }
             socket.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n")
