@@ -382,7 +382,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     // MARK: The body, for HTTPRequest
 
     /// The request body once it has all arrived (nil for a request without one); see `HTTPRequest.body()`.
-    func readBody(for exchange: Exchange) async throws -> ByteBuffer? {
+    nonisolated(nonsending) func readBody(for exchange: Exchange) async throws -> ByteBuffer? {
         if eventLoop.inEventLoop {
             if let outcome = exchange.body.outcome { return try outcome.get() }
             return try await awaitBody(for: exchange).get()

@@ -8,7 +8,9 @@ enum BuiltInHandlers {
         if request.method == "TRACE" {
             return settings.traceEnabled ? trace : traceDisabled
         }
-        return mux.handler(host: request.header("host"), path: request.path) ?? notFound
+        // Not `?? notFound`: a closure through a generic operator comes back wrapped in conversion thunks.
+        if let handler = mux.handler(host: request.header("host"), path: request.path) { return handler }
+        return notFound
     }
 
     /// `OPTIONS *`: 200 with an empty body, as the reference answers.

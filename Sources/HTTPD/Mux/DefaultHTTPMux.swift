@@ -13,7 +13,7 @@ public final class DefaultHTTPMux: HTTPMux {
 
     /// The handler registered for exactly `path`, else the default.
     public func handler(host: String?, path: String) -> HTTPHandler? {
-        table.withLockedValue { $0.exact(path) }
+        table.withLockedValue { $0.exact(path) }?.handler
     }
 
     /// Registers `handler` for exactly `path`, replacing any earlier one.

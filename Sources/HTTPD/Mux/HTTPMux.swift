@@ -3,7 +3,7 @@
 /// A handler answers through `response` (`write`, `begin`/`chunk`/`end`, or `file`). If it throws before
 /// answering, the client gets a 500 (or the status the error implies, such as 413 for a body over the
 /// limit); if it throws after output began, the connection is closed.
-public typealias HTTPHandler = @Sendable (HTTPRequest, HTTPResponse) async throws -> Void
+public typealias HTTPHandler = nonisolated(nonsending) @Sendable (HTTPRequest, HTTPResponse) async throws -> Void
 
 /// The request multiplexer: maps a host and path to the handler that serves it.
 ///

@@ -1,7 +1,8 @@
 /// The lookup every built-in multiplexer shares: a table of paths, searched exactly or by prefix.
 struct HandlerTable: Sendable {
-    /// A handler kept at its own function type: a closure stored straight in a dictionary is kept at
-    /// the generic representation, and every call would go through a conversion thunk.
+    /// A handler kept at its own function type: a closure stored straight in a dictionary, or passed
+    /// through a generic function (a lock's `withLockedValue`, `??`), is kept at the generic
+    /// representation, and every call would go through conversion thunks. Inside a struct it is not.
     struct Entry: Sendable {
         let handler: HTTPHandler
     }
@@ -20,19 +21,19 @@ struct HandlerTable: Sendable {
     }
 
     /// The handler registered for exactly `path`, else the fallback.
-    func exact(_ path: String) -> HTTPHandler? {
-        (handlers[path] ?? fallback)?.handler
+    func exact(_ path: String) -> Entry? {
+        handlers[path] ?? fallback
     }
 
     /// The handler for `path` or its closest parent prefix cut at a `/`
     /// (`/a/b/c`, `/a/b`, `/a`, then `""`), else the fallback.
-    func recursive(_ path: String) -> HTTPHandler? {
-        if let entry = handlers[path] { return entry.handler }
+    func recursive(_ path: String) -> Entry? {
+        if let entry = handlers[path] { return entry }
         var prefix = Substring(path)
         while let slash = prefix.utf8.lastIndex(of: UInt8(ascii: "/")) {
             prefix = prefix[..<slash]
-            if let entry = handlers[String(prefix)] { return entry.handler }
+            if let entry = handlers[String(prefix)] { return entry }
         }
-        return fallback?.handler
+        return fallback
     }
 }

@@ -14,7 +14,7 @@ public final class RecursiveHTTPMux: HTTPMux {
 
     /// The handler for `path` or its closest registered parent, else the default.
     public func handler(host: String?, path: String) -> HTTPHandler? {
-        table.withLockedValue { $0.recursive(path) }
+        table.withLockedValue { $0.recursive(path) }?.handler
     }
 
     /// Registers `handler` for `path` and everything below it.

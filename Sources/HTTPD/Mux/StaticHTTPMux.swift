@@ -11,7 +11,7 @@ public struct StaticHTTPMux: HTTPMux {
 
     /// The handler in the table for exactly `path`, else the default.
     public func handler(host: String?, path: String) -> HTTPHandler? {
-        table.exact(path)
+        table.exact(path)?.handler
     }
 
     /// Always throws: a static table cannot change.
@@ -33,7 +33,7 @@ public struct RecursiveStaticHTTPMux: HTTPMux {
 
     /// The handler for `path` or its closest parent in the table, else the default.
     public func handler(host: String?, path: String) -> HTTPHandler? {
-        table.recursive(path)
+        table.recursive(path)?.handler
     }
 
     /// Always throws: a static table cannot change.

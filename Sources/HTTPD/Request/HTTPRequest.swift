@@ -66,12 +66,12 @@ public final class HTTPRequest: Sendable {
     /// `maxRequestBodyLength`, `.requestTimedOut` when the client stalls for the request timeout,
     /// `.malformedRequestBody` for bad chunked framing and `.connectionClosed` when the client goes away.
     /// When the client sent `Expect: 100-continue`, the first call sends `100 Continue`.
-    public func body() async throws -> [UInt8]? {
+    nonisolated(nonsending) public func body() async throws -> [UInt8]? {
         try await exchange.connection.readBody(for: exchange).map { Array($0.readableBytesView) }
     }
 
     /// The body decoded as UTF-8 text, or nil for a request without a body.
-    public func bodyText() async throws -> String? {
+    nonisolated(nonsending) public func bodyText() async throws -> String? {
         try await exchange.connection.readBody(for: exchange).map { String(buffer: $0) }
     }
 

@@ -42,17 +42,17 @@ public final class HTTPResponse: @unchecked Sendable {
     // MARK: Whole responses
 
     /// Sends a whole response with a text body (UTF-8) and a `Content-Length` (`http-response-write`).
-    public func write(status: Int, headers: [(name: String, value: String)] = [], body: String) async throws {
+    nonisolated(nonsending) public func write(status: Int, headers: [(name: String, value: String)] = [], body: String) async throws {
         try await onLoop { () throws(HTTPDError) in try self.writeWhole(status: status, headers: headers, body: body) }
     }
 
     /// Sends a whole response with a byte body and a `Content-Length`.
-    public func write(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8]) async throws {
+    nonisolated(nonsending) public func write(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8]) async throws {
         try await onLoop { () throws(HTTPDError) in try self.writeWhole(status: status, headers: headers, body: body) }
     }
 
     /// Sends a whole response with a body from any byte sequence (`ArraySlice`, `Data`, a `ByteBuffer` view, …).
-    public func write(status: Int, headers: [(name: String, value: String)] = [], body: some Sequence<UInt8> & Sendable)
+    nonisolated(nonsending) public func write(status: Int, headers: [(name: String, value: String)] = [], body: some Sequence<UInt8> & Sendable)
         async throws
     {
         let bytes = Array(body)
@@ -60,7 +60,7 @@ public final class HTTPResponse: @unchecked Sendable {
     }
 
     /// Sends a response without a body (`Content-Length: 0` where the status allows a body).
-    public func write(status: Int, headers: [(name: String, value: String)] = []) async throws {
+    nonisolated(nonsending) public func write(status: Int, headers: [(name: String, value: String)] = []) async throws {
         try await onLoop { () throws(HTTPDError) in try self.writeWhole(status: status, headers: headers, body: NoBody()) }
     }
 
@@ -86,7 +86,7 @@ public final class HTTPResponse: @unchecked Sendable {
     ///
     /// The head is buffered with the first chunks and sent when `outputBufferSize` bytes are waiting,
     /// on `forceOutput()`, or on `end()`.
-    public func begin(status: Int, headers: [(name: String, value: String)] = []) async throws {
+    nonisolated(nonsending) public func begin(status: Int, headers: [(name: String, value: String)] = []) async throws {
         try await onLoop { () throws(HTTPDError) -> EventLoopFuture<Void>? in
             guard case .initial = self.state else { throw .responseAlreadyStarted }
             let framing: BodyFraming =
@@ -99,18 +99,18 @@ public final class HTTPResponse: @unchecked Sendable {
 
     /// Sends `text[start..<end]` (UTF-8 byte offsets; the whole text by default) as the next part of a
     /// streamed response (`http-response-chunk`). An empty range sends nothing.
-    public func chunk(_ text: String, start: Int = 0, end: Int? = nil) async throws {
+    nonisolated(nonsending) public func chunk(_ text: String, start: Int = 0, end: Int? = nil) async throws {
         try await chunk(Array(text.utf8), start: start, end: end)
     }
 
     /// Sends `bytes[start..<end]` (the whole array by default) as the next part of a streamed response.
     /// An empty range sends nothing.
-    public func chunk(_ bytes: [UInt8], start: Int = 0, end: Int? = nil) async throws {
+    nonisolated(nonsending) public func chunk(_ bytes: [UInt8], start: Int = 0, end: Int? = nil) async throws {
         try await onLoop { () throws(HTTPDError) in try self.appendChunk(bytes, start: start, end: end ?? bytes.count) }
     }
 
     /// Sends any byte sequence as the next part of a streamed response.
-    public func chunk(_ bytes: some Sequence<UInt8> & Sendable) async throws {
+    nonisolated(nonsending) public func chunk(_ bytes: some Sequence<UInt8> & Sendable) async throws {
         try await chunk(Array(bytes))
     }
 
@@ -135,7 +135,7 @@ public final class HTTPResponse: @unchecked Sendable {
     }
 
     /// Ends a streamed response (`http-response-end`), sending what is buffered and the final chunk.
-    public func end() async throws {
+    nonisolated(nonsending) public func end() async throws {
         try await onLoop { () throws(HTTPDError) in try self.finishStream() }
     }
 
@@ -149,7 +149,7 @@ public final class HTTPResponse: @unchecked Sendable {
     }
 
     /// Sends what a streamed response has buffered now (`http-response-force-output`).
-    public func forceOutput() async throws {
+    nonisolated(nonsending) public func forceOutput() async throws {
         try await onLoop { () throws(HTTPDError) -> EventLoopFuture<Void>? in
             _ = try self.streamingFraming()
             guard self.output.readableBytes > 0 else { return nil }
@@ -182,13 +182,13 @@ public final class HTTPResponse: @unchecked Sendable {
     ///
     /// Throws `HTTPDError.fileNotFound` (a handler that lets it escape answers 404) when there is no
     /// regular file at `path`, and `.fileNotReadable` (403) when it may not be read.
-    public func file(headers: [(name: String, value: String)] = [], path: String) async throws {
+    nonisolated(nonsending) public func file(headers: [(name: String, value: String)] = [], path: String) async throws {
         let file = try await OpenFile.open(path)
         try await send(file, status: 200, headers: headers, offset: 0, length: file.size)
     }
 
     /// Sends `length` bytes of the file at `path` from `offset` as the body, zero-copy, with `status`.
-    func sendFile(status: Int, headers: [(name: String, value: String)], path: String, offset: Int64, length: Int64)
+    nonisolated(nonsending) func sendFile(status: Int, headers: [(name: String, value: String)], path: String, offset: Int64, length: Int64)
         async throws
     {
         let file = try await OpenFile.open(path)
@@ -197,7 +197,7 @@ public final class HTTPResponse: @unchecked Sendable {
 
     /// Sends part of an open file, in slices so a slow client's progress keeps the response timeout at bay;
     /// closes the file once it is sent or the sending failed.
-    private func send(_ file: OpenFile, status: Int, headers: [(name: String, value: String)], offset: Int64, length: Int64)
+    nonisolated(nonsending) private func send(_ file: OpenFile, status: Int, headers: [(name: String, value: String)], offset: Int64, length: Int64)
         async throws
     {
         let length = max(0, length)
@@ -272,7 +272,7 @@ public final class HTTPResponse: @unchecked Sendable {
     /// Runs `body` on the connection's event loop (directly when already there), then waits for the
     /// client to catch up if `body` says it must.
     @inline(__always)
-    private func onLoop(_ body: @escaping @Sendable () throws(HTTPDError) -> EventLoopFuture<Void>?) async throws {
+    nonisolated(nonsending) private func onLoop(_ body: @escaping @Sendable () throws(HTTPDError) -> EventLoopFuture<Void>?) async throws {
         let loop = connection.eventLoop
         if loop.inEventLoop {
             if let backpressure = try body() { try await backpressure.get() }

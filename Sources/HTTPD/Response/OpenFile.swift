@@ -19,7 +19,7 @@ struct OpenFile: Sendable {
     /// Opens the regular file at `path` for reading on NIO's thread pool.
     ///
     /// Throws `fileNotFound` when nothing (or no regular file) is there, `fileNotReadable` when it may not be read.
-    static func open(_ path: String) async throws -> OpenFile {
+    nonisolated(nonsending) static func open(_ path: String) async throws -> OpenFile {
         try await NIOThreadPool.singleton.runIfActive { () throws -> OpenFile in
             let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else {
