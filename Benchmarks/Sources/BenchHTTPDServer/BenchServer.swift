@@ -1,7 +1,10 @@
 // swift-httpd: the benchmark's four endpoints, written the way the library's documentation does.
 // Shared by `bench-httpd` (the benchmarked binary, async main) and `bench-httpd-callgrind`
 // (the same server with the main thread in a plain blocking wait, for valgrind).
-import Foundation
+// FoundationEssentials (JSONEncoder) rather than Foundation, as Hummingbird does where it can: the
+// library itself needs no Foundation, and all of Foundation would add its ICU data to the RSS.
+import FoundationEssentials
+import Glibc
 import HTTPD
 
 public struct BenchArguments: Sendable {
@@ -11,12 +14,18 @@ public struct BenchArguments: Sendable {
     /// Parses `PROGRAM PORT FILE_DIRECTORY`, or exits with a usage message.
     public static func parse(_ arguments: [String] = CommandLine.arguments) -> BenchArguments {
         guard arguments.count >= 3, let port = Int(arguments[1]) else {
-            let name = arguments.first.map { ($0 as NSString).lastPathComponent } ?? "bench-httpd"
-            FileHandle.standardError.write(Data("usage: \(name) PORT FILE_DIRECTORY\n".utf8))
+            let name = arguments.first?.split(separator: "/").last.map(String.init) ?? "bench-httpd"
+            printError("usage: \(name) PORT FILE_DIRECTORY")
             exit(2)
         }
         return BenchArguments(port: port, fileDirectory: arguments[2])
     }
+}
+
+/// Writes `message` and a newline to standard error.
+public func printError(_ message: String) {
+    let line = message + "\n"
+    _ = line.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
 }
 
 struct Message: Encodable {
@@ -40,9 +49,11 @@ public func startBenchServer(_ arguments: BenchArguments) async throws -> HTTPSe
         try await response.write(status: 200, headers: [("Content-Type", "text/plain")], body: "Hello, World!")
     }
 
+    // One encoder for the server, as Hummingbird's router and Vapor keep theirs; the message is
+    // encoded per request.
+    let encoder = JSONEncoder()
     try await server.register("/json") { request, response in
-        // Encoded per request.
-        let body = try JSONEncoder().encode(Message(message: "Hello, World!"))
+        let body = try encoder.encode(Message(message: "Hello, World!"))
         try await response.write(status: 200, headers: [("Content-Type", "application/json")], body: [UInt8](body))
     }
 

@@ -3,7 +3,8 @@
 // The server starts in a detached task: top-level code is main-actor isolated, and the main thread
 // never runs the main actor here.
 import BenchHTTPDServer
-import Foundation
+import Dispatch
+import Glibc
 
 let arguments = BenchArguments.parse()
 let started = DispatchSemaphore(value: 0)
@@ -13,7 +14,7 @@ Task.detached {
         started.signal()
         await server.wait()
     } catch {
-        FileHandle.standardError.write(Data("bench-httpd-callgrind: \(error)\n".utf8))
+        printError("bench-httpd-callgrind: \(error)")
         exit(1)
     }
     exit(0)

@@ -2,8 +2,12 @@
 enum RequestTarget {
     /// `/a?b=c` → (`/a`, `b=c`); `/a` → (`/a`, nil); `http://host:80/a?b` → (`/a`, `b`); `*` → (`*`, nil).
     static func split(_ target: String) -> (path: String, params: String?) {
+        let slash = UInt8(ascii: "/")
+        let question = UInt8(ascii: "?")
+        // The common case, byte-wise and without a copy: an origin-form path with no query.
+        if target.utf8.first == slash, !target.utf8.contains(question) { return (target, nil) }
         var origin = Substring(target)
-        if !origin.hasPrefix("/"), let scheme = schemeEnd(origin) {
+        if origin.utf8.first != slash, let scheme = schemeEnd(origin) {
             let authorityAndPath = origin[scheme...]
             if let slash = authorityAndPath.firstIndex(where: { $0 == "/" || $0 == "?" }) {
                 origin = authorityAndPath[slash...]
@@ -11,7 +15,7 @@ enum RequestTarget {
                 origin = "/"
             }
         }
-        guard let question = origin.utf8.firstIndex(of: UInt8(ascii: "?")) else {
+        guard let question = origin.utf8.firstIndex(of: question) else {
             let path = origin.isEmpty ? "/" : String(origin)
             return (path, nil)
         }
