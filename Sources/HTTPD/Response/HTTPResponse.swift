@@ -202,11 +202,16 @@ public final class HTTPResponse: @unchecked Sendable {
     {
         let length = max(0, length)
         let lastWrite = connection.eventLoop.makePromise(of: Void.self)
-        lastWrite.futureResult.whenComplete { _ in file.close() }
+        let connection = self.connection
+        lastWrite.futureResult.whenComplete { _ in
+            file.close()
+            connection.setCorked(false)
+        }
         do {
             try await onLoop { () throws(HTTPDError) -> EventLoopFuture<Void>? in
                 guard case .initial = self.state else { throw .responseAlreadyStarted }
                 let sendsBody = length > 0 && ResponseHead.allowsBody(status) && !self.exchange.isHead
+                if sendsBody { self.connection.setCorked(true) }
                 let head = try self.encodeHead(
                     status: status, headers: headers,
                     framing: ResponseHead.allowsBody(status) ? .length(Int(length)) : .none, extraCapacity: 0)
