@@ -60,7 +60,8 @@ public final class HTTPServer: Sendable {
     ///     SYN retransmits.
     ///   - socketOptions: options for the listening sockets; `SO_REUSEADDR` by default.
     ///   - settings: limits and timeouts; the process-wide defaults by default.
-    ///   - eventLoopGroup: the loops that run connections and handlers; NIO's shared group by default.
+    ///   - eventLoopGroup: the loops that run connections and handlers; by default one loop per CPU the
+    ///     process may run on (NIO's shared group, unless its CPU affinity allows fewer).
     ///   - logger: where errors and connection events go.
     ///   - addresses: `"host:port"` (port 0 picks a free port), `"[::1]:8080"`, `":8080"`, `"unix:/path"`.
     /// - Throws: `HTTPDError.invalidSetting`, `.invalidAddress` or `.bindFailed` naming the address.
@@ -79,7 +80,7 @@ public final class HTTPServer: Sendable {
         var parsed: [ServerAddress] = []
         for address in addresses { try parsed.append(ServerAddress(address)) }
 
-        let group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
+        let group = eventLoopGroup ?? DefaultEventLoopGroup.shared
         let server = HTTPServer(mux: mux, settings: settings, logger: logger, group: group)
         let shared = ServerContext(server: server, mux: mux, settings: settings, logger: logger, group: group)
         server.context.withLockedValue { $0 = shared }

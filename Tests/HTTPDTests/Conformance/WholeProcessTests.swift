@@ -1,5 +1,5 @@
 import Dispatch
-import HTTPD
+@testable import HTTPD
 import Synchronization
 import Testing
 
@@ -27,6 +27,11 @@ struct WholeProcessTests {
     func burst() async throws {
         try await expectIsolatedScenarioPasses("burst")
     }
+
+    @Test("a process confined to one CPU (taskset -c 0) runs one event loop, and serves")
+    func oneCPU() async throws {
+        try await expectIsolatedScenarioPasses("one-cpu", cpuList: "0")
+    }
 }
 
 /// The other half of `WholeProcessTests`: in a normal run there is nothing to do.
@@ -42,14 +47,17 @@ struct IsolatedScenarioChild {
         case "emfile": try await IsolatedScenarios.emfile()
         case "aborts": try await IsolatedScenarios.abortedConnections()
         case "burst": try await IsolatedScenarios.burst()
+        case "one-cpu": try await IsolatedScenarios.oneCPU()
         default: Issue.record("unknown scenario \(name)")
         }
     }
 }
 
 /// Runs `scenario` in a child process and expects it to pass; its output is attached on failure.
-private func expectIsolatedScenarioPasses(_ scenario: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-    let (status, output) = try await offPool { try runChild(scenario: scenario) }
+private func expectIsolatedScenarioPasses(
+    _ scenario: String, cpuList: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    let (status, output) = try await offPool { try runChild(scenario: scenario, cpuList: cpuList) }
     let summary = output.split(separator: "\n").filter { $0.contains("✘") || $0.contains("scenario:") || $0.contains("Fatal") }
     #expect(status == 0, "child exited with \(status):\n\(summary.joined(separator: "\n"))\n\(output.suffix(3000))", sourceLocation: sourceLocation)
     for line in output.split(separator: "\n") where line.contains("scenario:") {
@@ -58,8 +66,9 @@ private func expectIsolatedScenarioPasses(_ scenario: String, sourceLocation: So
 }
 
 /// Spawns this test binary filtered to `IsolatedScenarioChild`, with no descriptor of ours but the
-/// standard ones, and waits for it; its exit status and output.
-private func runChild(scenario: String) throws -> (Int32, String) {
+/// standard ones (and confined to the CPUs in `cpuList` by `taskset`, when given), and waits for it;
+/// its exit status and output.
+private func runChild(scenario: String, cpuList: String? = nil) throws -> (Int32, String) {
     var pathBuffer = [CChar](repeating: 0, count: 4096)
     let length = readlink("/proc/self/exe", &pathBuffer, pathBuffer.count - 1)
     guard length > 0 else { throw RawClientError.system("readlink", errno) }
@@ -73,7 +82,8 @@ private func runChild(scenario: String) throws -> (Int32, String) {
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
     closeFrom(3, in: &actions)
 
-    let arguments = [executable, "--testing-library", "swift-testing", "--filter", "IsolatedScenarioChild"]
+    var arguments = [executable, "--testing-library", "swift-testing", "--filter", "IsolatedScenarioChild"]
+    if let cpuList { arguments = ["taskset", "--cpu-list", cpuList] + arguments }
     var environment: [String] = []
     var entry = environ
     while let pointer = entry.pointee {
@@ -96,7 +106,9 @@ private func runChild(scenario: String) throws -> (Int32, String) {
         for pointer in envp { free(pointer) }
     }
     var pid = pid_t()
-    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+    let spawned = cpuList == nil
+        ? posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        : posix_spawnp(&pid, "taskset", &actions, nil, argv, envp)
     guard spawned == 0 else { throw RawClientError.system("posix_spawn", spawned) }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0, errno == EINTR {}
@@ -447,6 +459,39 @@ enum IsolatedScenarios {
         let free = attribute("<total type=\"fast\"", "size") + attribute("<total type=\"rest\"", "size")
         let mmapped = attribute("<total type=\"mmap\"", "size")
         return system - free + mmapped
+    }
+
+    // MARK: One CPU
+
+    static func oneCPU() async throws {
+        #expect(DefaultEventLoopGroup.cpusAllowed() == 1)
+        let server = try await HTTPServer.start(addresses: ["127.0.0.1:0"])
+        try await server.register("/") { _, response in try await response.write(status: 200, body: "hello") }
+        let test = TestServer(server: server)
+        #expect(try await test.request("/").text == "hello")
+        // NIO names its loop threads NIO-ELT-<group>-#<loop>; the shared group (two loops on two cores)
+        // would run two loops taking turns on the one CPU.
+        let loops = threadNames().filter { $0.hasPrefix("NIO-ELT") }
+        report("one CPU allowed: event-loop threads \(loops)")
+        #expect(loops.count == 1, "event-loop threads: \(loops)")
+        await server.stop()
+    }
+
+    /// The names of this process's threads.
+    static func threadNames() -> [String] {
+        guard let directory = opendir("/proc/self/task") else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let id = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard Int(id) != nil, let file = fopen("/proc/self/task/\(id)/comm", "r") else { continue }
+            var buffer = [CChar](repeating: 0, count: 64)
+            if fgets(&buffer, Int32(buffer.count), file) != nil {
+                names.append(String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            }
+            fclose(file)
+        }
+        return names
     }
 
     // MARK: A burst of connects
