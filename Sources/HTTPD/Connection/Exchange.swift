@@ -28,7 +28,7 @@ final class Exchange: @unchecked Sendable {
     /// The connection closes once the response is out.
     var closeAfterResponse = false
     /// The handler waiting in `body()`, if any.
-    var bodyWaiter: EventLoopPromise<ByteBuffer?>?
+    var bodyWaiter: EventLoopPromise<[UInt8]?>?
     /// The task running the handler, until it finishes (cancelled when the response times out).
     var task: Task<Void, Never>?
 

@@ -254,7 +254,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             rejectAndClose(status: rejected.status, withBody: head.method != .HEAD)
             return
         }
-        var body = RequestBody(limit: shared.settings.maxRequestBodyLength, declared: verdict.hasBody)
+        var body = RequestBody(
+            limit: shared.settings.maxRequestBodyLength, declared: verdict.hasBody, expectedLength: verdict.contentLength)
         if verdict.contentLength == 0 { body.finish() }
         let exchange = Exchange(connection: self, head: head, body: body, expectsContinue: verdict.expectsContinue)
         self.exchange = exchange
@@ -384,7 +385,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     // MARK: The body, for HTTPRequest
 
     /// The request body once it has all arrived (nil for a request without one); see `HTTPRequest.body()`.
-    nonisolated(nonsending) func readBody(for exchange: Exchange) async throws -> ByteBuffer? {
+    nonisolated(nonsending) func readBody(for exchange: Exchange) async throws -> [UInt8]? {
         if eventLoop.inEventLoop {
             if let outcome = exchange.body.outcome { return try outcome.get() }
             return try await awaitBody(for: exchange).get()
@@ -392,12 +393,12 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         return try await eventLoop.flatSubmit { self.awaitBody(for: exchange) }.get()
     }
 
-    private func awaitBody(for exchange: Exchange) -> EventLoopFuture<ByteBuffer?> {
+    private func awaitBody(for exchange: Exchange) -> EventLoopFuture<[UInt8]?> {
         if let outcome = exchange.body.outcome {
             return eventLoop.makeCompletedFuture(outcome.mapError { $0 as any Error })
         }
         if let waiter = exchange.bodyWaiter { return waiter.futureResult }
-        let waiter = eventLoop.makePromise(of: ByteBuffer?.self)
+        let waiter = eventLoop.makePromise(of: [UInt8]?.self)
         exchange.bodyWaiter = waiter
         exchange.bodyRequested = true
         if exchange.expectsContinue, !exchange.continueSent, phase == .open {

@@ -16,18 +16,23 @@ struct RequestBody {
     let limit: Int
     /// Whether the request declared a body at all (`Content-Length` above 0 or `Transfer-Encoding`).
     let declared: Bool
+    /// The declared length (`Content-Length`), when there is one.
+    let expectedLength: Int?
     private(set) var state = State.receiving
-    /// The bytes collected so far (nil until the first part).
-    private(set) var bytes: ByteBuffer?
+    /// The bytes collected so far (nil until the first part), in the array `HTTPRequest.body()` returns,
+    /// so the body is copied once, as it arrives.
+    private(set) var bytes: [UInt8]?
     /// How many bytes arrived, collected or skipped.
     private(set) var received = 0
     /// Whether arriving bytes are thrown away rather than collected (the handler finished without reading).
     var skipping = false
 
-    /// A body of at most `limit` bytes; a request that declared none is settled at once.
-    init(limit: Int, declared: Bool) {
+    /// A body of at most `limit` bytes, `expectedLength` of them when declared; a request that declared
+    /// none is settled at once.
+    init(limit: Int, declared: Bool, expectedLength: Int? = nil) {
         self.limit = limit
         self.declared = declared
+        self.expectedLength = expectedLength
         if !declared { state = .complete }
     }
 
@@ -42,10 +47,13 @@ struct RequestBody {
         }
         if skipping { return true }
         if bytes == nil {
-            bytes = part
-        } else {
-            bytes!.writeImmutableBuffer(part)
+            // Room for the declared length (at most the limit, which the head check enforced): address
+            // space only, the pages are touched as the bytes arrive.
+            var collected: [UInt8] = []
+            collected.reserveCapacity(min(expectedLength ?? part.readableBytes, limit))
+            bytes = collected
         }
+        bytes!.append(contentsOf: part.readableBytesView)
         return true
     }
 
@@ -63,10 +71,10 @@ struct RequestBody {
     }
 
     /// What `HTTPRequest.body()` answers once the body is settled; nil while it is still arriving.
-    var outcome: Result<ByteBuffer?, HTTPDError>? {
+    var outcome: Result<[UInt8]?, HTTPDError>? {
         switch state {
         case .receiving: return nil
-        case .complete: return .success(declared ? (bytes ?? ByteBuffer()) : nil)
+        case .complete: return .success(declared ? (bytes ?? []) : nil)
         case .failed(let error): return .failure(error)
         }
     }

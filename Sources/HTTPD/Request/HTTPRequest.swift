@@ -67,12 +67,12 @@ public final class HTTPRequest: Sendable {
     /// `.malformedRequestBody` for bad chunked framing and `.connectionClosed` when the client goes away.
     /// When the client sent `Expect: 100-continue`, the first call sends `100 Continue`.
     nonisolated(nonsending) public func body() async throws -> [UInt8]? {
-        try await exchange.connection.readBody(for: exchange).map { Array($0.readableBytesView) }
+        try await exchange.connection.readBody(for: exchange)
     }
 
     /// The body decoded as UTF-8 text, or nil for a request without a body.
     nonisolated(nonsending) public func bodyText() async throws -> String? {
-        try await exchange.connection.readBody(for: exchange).map { String(buffer: $0) }
+        try await exchange.connection.readBody(for: exchange).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Changes this connection's request timeout (`http-request-timeout-set!`): the time allowed to
