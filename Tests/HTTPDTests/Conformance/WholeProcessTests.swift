@@ -28,7 +28,9 @@ struct WholeProcessTests {
         try await expectIsolatedScenarioPasses("burst")
     }
 
-    @Test("a process confined to one CPU (taskset -c 0) runs one event loop, and serves")
+    @Test(
+        "a process confined to one CPU (taskset -c 0) runs one event loop, and serves",
+        .enabled(if: access("/usr/bin/taskset", X_OK) == 0, "needs taskset (util-linux)"))
     func oneCPU() async throws {
         try await expectIsolatedScenarioPasses("one-cpu", cpuList: "0")
     }
