@@ -167,26 +167,7 @@ final class RawSocket: @unchecked Sendable {
 
     /// Connects to 127.0.0.1:`port`; throws `RawClientError.system` (EMFILE when out of descriptors).
     static func connect(port: Int, timeout: Int = 10) throws -> RawSocket {
-        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RawClientError.system("socket", errno) }
-        var time = timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            throw RawClientError.system("connect", code)
-        }
-        return RawSocket(fd: fd)
+        RawSocket(fd: try connectToLoopback(port: port, timeoutSeconds: timeout))
     }
 
     /// Sends all of `bytes`; false when the connection broke (EPIPE, ECONNRESET) or the send timed out.

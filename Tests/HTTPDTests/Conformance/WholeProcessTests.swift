@@ -486,12 +486,8 @@ enum IsolatedScenarios {
         var names: [String] = []
         while let entry = readdir(directory) {
             let id = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard Int(id) != nil, let file = fopen("/proc/self/task/\(id)/comm", "r") else { continue }
-            var buffer = [CChar](repeating: 0, count: 64)
-            if fgets(&buffer, Int32(buffer.count), file) != nil {
-                names.append(String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-            }
-            fclose(file)
+            guard Int(id) != nil, let comm = try? readFile("/proc/self/task/\(id)/comm") else { continue }
+            names.append(String(decoding: comm.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
         }
         return names
     }

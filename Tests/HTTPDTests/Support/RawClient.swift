@@ -23,28 +23,7 @@ final class RawClient: @unchecked Sendable {
 
     /// Connects to 127.0.0.1:`port`.
     static func connect(port: Int) async throws -> RawClient {
-        try await blocking {
-            let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw RawClientError.system("socket", errno) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard result == 0 else {
-                let code = errno
-                Glibc.close(fd)
-                throw RawClientError.system("connect", code)
-            }
-            var timeout = timeval(tv_sec: 10, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            return RawClient(socket: fd)
-        }
+        try await blocking { RawClient(socket: try connectToLoopback(port: port, timeoutSeconds: 10)) }
     }
 
     /// Sends `text` as-is (write `\r\n` yourself).
@@ -188,4 +167,29 @@ extension Substring {
     fileprivate var trimmingLeadingSpaces: String {
         String(drop { $0 == " " || $0 == "\t" })
     }
+}
+
+/// A blocking TCP socket connected to 127.0.0.1:`port`, with send and receive timeouts of
+/// `timeoutSeconds`; throws `RawClientError.system` (EMFILE when out of descriptors).
+func connectToLoopback(port: Int, timeoutSeconds: Int) throws -> Int32 {
+    let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw RawClientError.system("socket", errno) }
+    var time = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard result == 0 else {
+        let code = errno
+        Glibc.close(fd)
+        throw RawClientError.system("connect", code)
+    }
+    return fd
 }
