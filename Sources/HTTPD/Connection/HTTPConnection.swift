@@ -455,7 +455,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     /// Holds partial segments back (TCP_CORK, as nginx's `tcp_nopush`) while a response's head and
     /// file go out, so they leave in full segments and the file is pushed by the `sendfile` call itself
-    /// (1 MiB files: 0.75× → 0.9× nginx's rate); off again sends what is left.
+    /// (1 MiB files: 0.75× → 0.88× nginx's rate); off again sends what is left.
     func setCorked(_ corked: Bool) {
         guard corked != self.corked, phase == .open, let options = context.channel.syncOptions else { return }
         self.corked = corked
