@@ -239,7 +239,11 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         case .head(let head):
             begin(head)
         case .failure(let error):
-            rejectAndClose(status: status(forParseError: error), withBody: !meter.firstLineIsHEAD)
+            rejectAndClose(
+                status: ParseErrorStatus.status(
+                    for: error, firstLineLength: meter.firstLineLength, firstLineTail: meter.firstLineTail,
+                    maxTokenLength: shared.settings.maxTokenLength),
+                withBody: !meter.firstLineIsHEAD)
         case .body, .end:
             break  // the remains of a request that was already answered
         }
@@ -561,30 +565,6 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         draining = true
         if closingIdle, phase == .open, exchange == nil, pending.isEmpty {
             closeNow()
-        }
-    }
-
-    // MARK: Errors
-
-    /// Whether a request line ends in a well-formed `HTTP/d.d` (then an unsupported version is 505;
-    /// anything else there is a malformed line, 400).
-    static func endsWithVersion(_ tail: [UInt8]) -> Bool {
-        var line = tail[...]
-        if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-        guard line.count >= 9 else { return false }
-        let version = Array(line.suffix(9))
-        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-        return version[0] == UInt8(ascii: " ") && version[1...5].elementsEqual("HTTP/".utf8) && isDigit(version[6])
-            && version[7] == UInt8(ascii: ".") && isDigit(version[8])
-    }
-
-    /// The status for a request NIOHTTP1 could not parse.
-    private func status(forParseError error: any Error) -> Int {
-        guard let error = error as? HTTPParserError else { return 400 }
-        switch error {
-        case .headerOverflow: return meter.firstLineLength > shared.settings.maxTokenLength ? 414 : 431
-        case .invalidVersion: return Self.endsWithVersion(meter.firstLineTail) ? 505 : 400
-        default: return 400
         }
     }
 }
