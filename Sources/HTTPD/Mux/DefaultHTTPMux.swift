@@ -3,6 +3,9 @@ import NIOConcurrencyHelpers
 /// Maps exact paths to handlers, for every host (`make-default-http-mux`).
 ///
 /// Handlers can be registered at any time; the table is guarded by a lock.
+///
+/// `host` is ignored, as in the reference: every host gets the same handlers (a `VirtualHostMux` picks
+/// a multiplexer by host).
 public final class DefaultHTTPMux: HTTPMux {
     private let table: NIOLockedValueBox<HandlerTable>
 

@@ -4,6 +4,9 @@ import NIOConcurrencyHelpers
 ///
 /// A request for `/a/b/c` tries `/a/b/c`, `/a/b`, `/a`, then `""` (so registering `""` catches
 /// everything), then the default.
+///
+/// `host` is ignored, as in the reference: every host gets the same handlers (a `VirtualHostMux` picks
+/// a multiplexer by host).
 public final class RecursiveHTTPMux: HTTPMux {
     private let table: NIOLockedValueBox<HandlerTable>
 

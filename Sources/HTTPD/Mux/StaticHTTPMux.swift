@@ -1,6 +1,9 @@
 /// Maps exact paths to handlers from a table fixed when it is made (`make-static-http-mux`).
 ///
 /// No lock guards the lookups; `putHandler` throws `HTTPDError.registrationNotSupported`.
+///
+/// `host` is ignored, as in the reference: every host gets the same handlers (a `VirtualHostMux` picks
+/// a multiplexer by host).
 public struct StaticHTTPMux: HTTPMux {
     private let table: HandlerTable
 
@@ -23,6 +26,9 @@ public struct StaticHTTPMux: HTTPMux {
 /// Maps paths and everything below them to handlers from a fixed table (`make-recursive-static-http-mux`).
 ///
 /// Lookups walk parent prefixes as `RecursiveHTTPMux` does, with no lock; `putHandler` throws.
+///
+/// `host` is ignored, as in the reference: every host gets the same handlers (a `VirtualHostMux` picks
+/// a multiplexer by host).
 public struct RecursiveStaticHTTPMux: HTTPMux {
     private let table: HandlerTable
 

@@ -75,8 +75,9 @@ public enum HTTPDError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The status a server answers with when a handler lets this error escape before responding.
-    var responseStatus: Int {
+    /// The status a server answers with when a handler lets this error escape before responding
+    /// (413 for a body over the limit, 400, 408, 404, 403; 500 for the rest).
+    public var responseStatus: Int {
         switch self {
         case .requestBodyTooLarge: return 413
         case .malformedRequestBody: return 400
@@ -85,5 +86,18 @@ public enum HTTPDError: Error, Equatable, Sendable, CustomStringConvertible {
         case .fileNotReadable: return 403
         default: return 500
         }
+    }
+
+    /// A bind failure's reason as it reads best: SwiftNIO's `bind(descriptor:ptr:bytes:): Address already
+    /// in use) (errno: 98)` becomes `Address already in use (errno: 98)`.
+    static func bindReason(_ reason: String) -> String {
+        var text = Substring(reason)
+        if text.hasPrefix("bind("), let colon = text.firstRange(of: "): ") {
+            text = text[colon.upperBound...]
+        }
+        if let stray = text.firstRange(of: ") (errno: ") {
+            text = text[..<stray.lowerBound] + " (errno: " + text[stray.upperBound...]
+        }
+        return String(text)
     }
 }

@@ -36,6 +36,8 @@ public final class HTTPServer: Sendable {
         var addresses: [String] = []
         var ports: [Int?] = []
         var stopped = false
+        /// Every address was bound and "listening" logged (so "stopped" is logged too).
+        var started = false
     }
 
     private let state = NIOLockedValueBox(State())
@@ -94,10 +96,14 @@ public final class HTTPServer: Sendable {
                     $0.ports.append(channel.localAddress?.port)
                 }
             } catch {
-                await server.stop()
+                await server.stop()  // closes what was bound; logs nothing, as the server never started
+                if case .bindFailed(let address, let reason) = error {
+                    throw .bindFailed(address: address, reason: HTTPDError.bindReason(reason))
+                }
                 throw error
             }
         }
+        server.state.withLockedValue { $0.started = true }
         latest.withLockedValue { $0 = server }
         logger.info("listening", metadata: ["addresses": "\(server.addresses.joined(separator: " "))"])
         return server
@@ -127,6 +133,10 @@ public final class HTTPServer: Sendable {
     ///
     /// `path` is `""` (with a recursive multiplexer: every path) or starts with `/`. Throws
     /// `HTTPDError.invalidPath`, or the multiplexer's error when it takes no registrations.
+    ///
+    /// `host` is passed to the multiplexer, which decides what it means. As in the reference, the
+    /// built-in multiplexers (`DefaultHTTPMux`, `RecursiveHTTPMux`, …) serve every host and ignore it;
+    /// to serve different handlers per host, start the server with a `VirtualHostMux`.
     public func register(_ path: String, host: String? = nil, handler: @escaping HTTPHandler) async throws {
         guard path.isEmpty || path.hasPrefix("/") else { throw HTTPDError.invalidPath(path) }
         try mux.putHandler(host: host, path: path, handler: handler)
@@ -199,6 +209,6 @@ public final class HTTPServer: Sendable {
         // Break the server ↔ context cycle and let `wait()` return.
         context.withLockedValue { $0 = nil }
         stoppedPromise.succeed()
-        logger.info("stopped")
+        if state.withLockedValue({ $0.started }) { logger.info("stopped") }
     }
 }

@@ -1,0 +1,32 @@
+import Logging
+import NIOConcurrencyHelpers
+
+/// A log handler that keeps every message, for tests that check what a server logged.
+struct CapturedLog: LogHandler {
+    /// The messages logged so far, shared by every copy of the handler.
+    final class Messages: Sendable {
+        private let lines = NIOLockedValueBox<[String]>([])
+        /// Every message, in order.
+        var all: [String] { lines.withLockedValue { $0 } }
+        func append(_ line: String) { lines.withLockedValue { $0.append(line) } }
+    }
+
+    let messages: Messages
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        messages.append(event.message.description)
+    }
+
+    /// A logger whose messages end up in the returned `Messages`.
+    static func logger() -> (Logger, Messages) {
+        let messages = Messages()
+        return (Logger(label: "test") { _ in CapturedLog(messages: messages) }, messages)
+    }
+}
