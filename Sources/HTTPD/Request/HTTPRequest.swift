@@ -19,6 +19,10 @@ public final class HTTPRequest: Sendable {
     public let client: String
     /// The client's port, when it has one.
     public let clientPort: Int?
+    /// Values that layers above the core attach to the request for its handler, by key (a router's path
+    /// parameters, a middleware's authenticated user); empty until one does. Touch it only from the
+    /// request's handler and the middleware around it, which run one at a time.
+    public nonisolated(unsafe) var userInfo: [String: any Sendable] = [:]
 
     let head: HTTPRequestHead
     let exchange: Exchange

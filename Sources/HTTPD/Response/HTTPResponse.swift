@@ -42,7 +42,10 @@ public final class HTTPResponse: @unchecked Sendable {
     // MARK: Whole responses
 
     /// Sends a whole response with a text body (UTF-8) and a `Content-Length` (`http-response-write`).
+    /// Without a `Content-Type` header, the body goes out as `text/plain; charset=utf-8`.
     nonisolated(nonsending) public func write(status: Int, headers: [(name: String, value: String)] = [], body: String) async throws {
+        let typed = headers.contains { ResponseHead.equalsIgnoringCase($0.name, "content-type") } || !ResponseHead.allowsBody(status)
+        let headers = typed ? headers : headers + [("Content-Type", "text/plain; charset=utf-8")]
         try await onLoop { () throws(HTTPDError) in try self.writeWhole(status: status, headers: headers, body: body) }
     }
 
