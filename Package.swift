@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "HTTPD", targets: ["HTTPD"]),
         .library(name: "HTTPDServiceLifecycle", targets: ["HTTPDServiceLifecycle"]),
+        .library(name: "HTTPDRouting", targets: ["HTTPDRouting"]),
         .executable(name: "httpd", targets: ["httpd"]),
     ],
     dependencies: [
@@ -36,11 +37,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Beyond the reference, outside the core: a router, path and query parameters, JSON, cookies,
+        // middleware, error answers, the access log. FoundationEssentials (for JSON) comes with the toolchain.
+        .target(
+            name: "HTTPDRouting",
+            dependencies: [
+                "HTTPD",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The reference's tutorial application, as handlers (tested like any other).
         .target(
             name: "HTTPDTutorial",
             dependencies: [
                 "HTTPD",
+                "HTTPDRouting",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -51,6 +63,7 @@ let package = Package(
                 "HTTPD",
                 "HTTPDTutorial",
                 "HTTPDServiceLifecycle",
+                "HTTPDRouting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -69,12 +82,28 @@ let package = Package(
             ],
             path: "Fuzz/HTTPDFuzz"
         ),
+        // The README's examples, each a program of its own that the build compiles (the README shows their code).
+        .executableTarget(name: "ExampleHello", dependencies: ["HTTPD"], path: "Examples/Hello"),
+        .executableTarget(name: "ExampleFileServer", dependencies: ["HTTPD"], path: "Examples/FileServer"),
+        .executableTarget(
+            name: "ExampleServiceLifecycle",
+            dependencies: [
+                "HTTPDServiceLifecycle",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/ServiceLifecycle"
+        ),
+        .executableTarget(name: "ExampleRouting", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/Routing"),
+        .executableTarget(name: "ExampleTodoAPI", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/TodoAPI"),
         .testTarget(
             name: "HTTPDTests",
             dependencies: [
                 "HTTPD",
                 "HTTPDTutorial",
                 "HTTPDServiceLifecycle",
+                "HTTPDRouting",
+                "ExampleTodoAPI",
+                "ExampleRouting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

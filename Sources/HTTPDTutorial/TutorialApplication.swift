@@ -1,17 +1,24 @@
 import HTTPD
+import HTTPDRouting
 
 /// The reference's tutorial application: `/`, `/echo`, `/headers`, `/self`, and a not-found page.
 public enum TutorialApplication {
-    /// Registers the tutorial's handlers on `server`, each logging one Common Log Format line.
+    /// The multiplexer to start the server with: exact paths, the not-found page for the rest, and one
+    /// Common Log Format line per request (the access-log middleware around every handler).
+    public static func mux() -> any HTTPMux {
+        MiddlewareMux(DefaultHTTPMux(default: notFound), AccessLog.middleware())
+    }
+
+    /// Registers the tutorial's handlers on `server`.
     public static func register(on server: HTTPServer) async throws {
-        try await server.register("/", handler: AccessLog.logged(hello))
-        try await server.register("/echo", handler: AccessLog.logged(echo))
-        try await server.register("/headers", handler: AccessLog.logged(headers))
-        try await server.register("/self", handler: AccessLog.logged(ownSource))
+        try await server.register("/", handler: hello)
+        try await server.register("/echo", handler: echo)
+        try await server.register("/headers", handler: headers)
+        try await server.register("/self", handler: ownSource)
     }
 
     /// Anything else: 404 with a one-line message.
-    public static let notFound: HTTPHandler = AccessLog.logged { request, response in
+    public static let notFound: HTTPHandler = { request, response in
         try await response.write(
             status: 404, headers: [("Content-Type", "text/plain; charset=utf-8")], body: "not found: \(request.path)\n")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HTTPD
+import HTTPDRouting
 import HTTPDServiceLifecycle
 import HTTPDTutorial
 import Logging
@@ -81,12 +82,12 @@ struct HTTPDCommand: AsyncParsableCommand {
             // The file server catches every path: "" is the parent of them all on a recursive mux.
             let files = FileServer(
                 root: root, mountedAt: "", options: FileServer.Options(listDirectories: list, serveHiddenFiles: hidden))
-            server = try await HTTPServer.start(mux: RecursiveHTTPMux(), settings: try settings(), addresses: address)
-            try await server.register("", handler: AccessLog.logged(files.handler))
+            server = try await HTTPServer.start(
+                mux: MiddlewareMux(RecursiveHTTPMux(), AccessLog.middleware()), settings: try settings(), addresses: address)
+            try await server.register("", handler: files.handler)
             print("Serving \(root)\(list ? " with directory listings" : "")")
         } else {
-            server = try await HTTPServer.start(
-                mux: DefaultHTTPMux(default: TutorialApplication.notFound), settings: try settings(), addresses: address)
+            server = try await HTTPServer.start(mux: TutorialApplication.mux(), settings: try settings(), addresses: address)
             try await TutorialApplication.register(on: server)
         }
         for bound in server.addresses {

@@ -1,11 +1,12 @@
 import HTTPD
+import HTTPDRouting
 import HTTPDTutorial
 import Testing
 
 @Suite("The tutorial application (httpd's routes)")
 struct TutorialApplicationTests {
     private func withTutorial(_ body: (TestServer) async throws -> Void) async throws {
-        try await TestServer.with(mux: DefaultHTTPMux(default: TutorialApplication.notFound)) { test in
+        try await TestServer.with(mux: TutorialApplication.mux()) { test in
             try await TutorialApplication.register(on: test.server)
             try await body(test)
         }
