@@ -3,7 +3,9 @@ import NIOHTTP1
 /// The checks a request head must pass before any handler sees it, and the status each failure gets.
 ///
 /// NIOHTTP1 has already rejected what it cannot parse; these are the rules it leaves to the server:
-/// the version, the limits from the settings, `Host`, body framing and expectations.
+/// the version, the limits from the settings, the request target's form, `Host`, body framing and
+/// expectations. Field values are read without the whitespace around them (RFC 9112 §5: OWS before and
+/// after a value is not part of it; NIOHTTP1 drops only the leading).
 enum RequestHeadCheck {
     /// What a well-formed head tells the connection about the body that follows.
     struct Verdict {
@@ -20,6 +22,7 @@ enum RequestHeadCheck {
         guard head.version.major == 1, head.version.minor <= 1 else { return .failure(RejectedHead(505)) }
         guard head.uri.utf8.count <= settings.maxTokenLength else { return .failure(RejectedHead(414)) }
         guard head.headers.count <= settings.maxRequestHeaders else { return .failure(RejectedHead(431)) }
+        if let status = targetStatus(head.uri, method: head.method) { return .failure(RejectedHead(status)) }
 
         var verdict = Verdict()
         var hostCount = 0
@@ -32,6 +35,7 @@ enum RequestHeadCheck {
             switch name.utf8.count {
             case 4 where ResponseHead.equalsIgnoringCase(name, "host"):
                 hostCount += 1
+                guard isHostValue(value.utf8.trimmingTrailingWhitespace()) else { return .failure(RejectedHead(400)) }
             case 6 where ResponseHead.equalsIgnoringCase(name, "expect"):
                 guard expectation == nil else { return .failure(RejectedHead(417)) }
                 expectation = value
@@ -58,7 +62,7 @@ enum RequestHeadCheck {
             if let status = transferCodingStatus(transferCodings) { return .failure(RejectedHead(status)) }
         }
         if let expectation {
-            guard expectation.utf8.count == 12, ResponseHead.equalsIgnoringCase(expectation, "100-continue") else {
+            guard isContinue(expectation.utf8.trimmingTrailingWhitespace()) else {
                 return .failure(RejectedHead(417))
             }
             verdict.expectsContinue = head.version.minor == 1
@@ -83,11 +87,123 @@ enum RequestHeadCheck {
         coding.utf8.count == 7 && ResponseHead.equalsIgnoringCase(String(coding), "chunked")
     }
 
-    /// A `Content-Length` value: plain decimal digits only (no sign, spaces or hex), without overflow.
+    /// The status for a request target that does not fit its method (RFC 9112 §3.2), or nil when it fits.
+    ///
+    /// `CONNECT` (authority-form, a tunnel this server does not open): 501. Otherwise the target must be
+    /// origin-form (`/path?query`), `*` for `OPTIONS` only, or absolute-form `http://authority/path` or
+    /// `https://…` with a valid, non-empty host and no userinfo (RFC 9110 §4.2.1, §4.2.4); a fragment
+    /// (`#`) is never part of a target (RFC 9112 §3.2). Anything else: 400. Byte-wise, one pass.
+    static func targetStatus(_ target: String, method: HTTPMethod) -> Int? {
+        if method == .CONNECT { return 501 }
+        let utf8 = target.utf8
+        guard let first = utf8.first else { return 400 }
+        if first == UInt8(ascii: "/") { return utf8.contains(UInt8(ascii: "#")) ? 400 : nil }
+        if first == UInt8(ascii: "*"), utf8.count == 1 { return method == .OPTIONS ? nil : 400 }
+        guard let authority = RequestTarget.authority(of: target), !utf8.contains(UInt8(ascii: "#")),
+            let host = hostPart(authority), !host.isEmpty
+        else { return 400 }
+        return nil
+    }
+
+    /// Whether a `Host` value (or a target's authority) is `uri-host [ ":" port ]` (RFC 9112 §3.2,
+    /// RFC 3986 §3.2.2). Empty is valid: it is what a client sends for a target with no authority.
+    static func isHostValue(_ value: Substring.UTF8View) -> Bool {
+        hostPart(value) != nil
+    }
+
+    /// The host of `uri-host [ ":" port ]`, or nil when `value` is not that: an IP literal in brackets
+    /// (IPv6 or IPvFuture), or a reg-name / IPv4 address (unreserved, sub-delims, `%` and two hex
+    /// digits), then optionally `:` and decimal digits.
+    private static func hostPart(_ value: Substring.UTF8View) -> Substring.UTF8View? {
+        var index = value.startIndex
+        if index != value.endIndex, value[index] == UInt8(ascii: "[") {
+            guard let close = value[index...].firstIndex(of: UInt8(ascii: "]")),
+                isIPLiteral(value[value.index(after: index)..<close])
+            else { return nil }
+            index = value.index(after: close)
+        } else {
+            while index != value.endIndex, value[index] != UInt8(ascii: ":") {
+                let byte = value[index]
+                if byte == UInt8(ascii: "%") {
+                    let first = value.index(after: index)
+                    guard first != value.endIndex, isHexDigit(value[first]) else { return nil }
+                    let second = value.index(after: first)
+                    guard second != value.endIndex, isHexDigit(value[second]) else { return nil }
+                    index = value.index(after: second)
+                    continue
+                }
+                guard isUnreserved(byte) || isSubDelim(byte) else { return nil }
+                index = value.index(after: index)
+            }
+        }
+        let host = value[value.startIndex..<index]
+        guard index != value.endIndex else { return host }
+        guard value[index] == UInt8(ascii: ":") else { return nil }
+        let port = value[value.index(after: index)...]
+        return port.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ? host : nil
+    }
+
+    /// What may stand between `[` and `]`: an IPv6 address (hex digits, `:` and `.` for an embedded IPv4
+    /// address, at least one `:`) or an IPvFuture (`v`, hex digits, `.`, then unreserved, sub-delims, `:`).
+    private static func isIPLiteral(_ literal: Substring.UTF8View) -> Bool {
+        guard let first = literal.first else { return false }
+        if first == UInt8(ascii: "v") || first == UInt8(ascii: "V") {
+            let rest = literal.dropFirst()
+            guard let dot = rest.firstIndex(of: UInt8(ascii: ".")), dot != rest.startIndex,
+                rest[..<dot].allSatisfy(isHexDigit)
+            else { return false }
+            let tail = rest[rest.index(after: dot)...]
+            return !tail.isEmpty && tail.allSatisfy { isUnreserved($0) || isSubDelim($0) || $0 == UInt8(ascii: ":") }
+        }
+        return literal.contains(UInt8(ascii: ":"))
+            && literal.allSatisfy { isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }
+    }
+
+    /// RFC 3986 `unreserved`: letters, digits, `-`, `.`, `_`, `~`.
+    private static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// RFC 3986 `sub-delims`: `!$&'()*+,;=`.
+    private static func isSubDelim(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
+            UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"),
+            UInt8(ascii: "="):
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Whether an `Expect` value (its trailing whitespace already cut) is `100-continue`, in any case.
+    private static func isContinue(_ value: Substring.UTF8View) -> Bool {
+        value.count == 12 && zip(value, "100-continue".utf8).allSatisfy { a, b in a == b || (a >= 65 && a <= 90 && a + 32 == b) }
+    }
+
+    /// A `Content-Length` value: plain decimal digits only (no sign, inner spaces or hex), without
+    /// overflow; the whitespace after it is not part of it.
     static func parseContentLength(_ value: String) -> Int? {
-        guard !value.isEmpty, value.utf8.count <= 18 else { return nil }
+        let digits = value.utf8.trimmingTrailingWhitespace()
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
         var length = 0
-        for byte in value.utf8 {
+        for byte in digits {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
             length = length * 10 + Int(byte - UInt8(ascii: "0"))
         }
@@ -97,11 +213,31 @@ enum RequestHeadCheck {
 
 /// A request head refused before routing, with the status the client gets.
 struct RejectedHead: Error {
-    /// 400, 413, 414, 417, 431 or 505.
+    /// 400, 413, 414, 417, 431, 501 or 505.
     let status: Int
 
     init(_ status: Int) {
         self.status = status
+    }
+}
+
+extension Substring.UTF8View {
+    /// Without the spaces and tabs at the end (a field value's trailing OWS, RFC 9112 §5).
+    func trimmingTrailingWhitespace() -> Substring.UTF8View {
+        var end = endIndex
+        while end != startIndex {
+            let before = index(before: end)
+            guard self[before] == UInt8(ascii: " ") || self[before] == UInt8(ascii: "\t") else { break }
+            end = before
+        }
+        return self[startIndex..<end]
+    }
+}
+
+extension String.UTF8View {
+    /// Without the spaces and tabs at the end (a field value's trailing OWS, RFC 9112 §5).
+    func trimmingTrailingWhitespace() -> Substring.UTF8View {
+        self[...].trimmingTrailingWhitespace()
     }
 }
 

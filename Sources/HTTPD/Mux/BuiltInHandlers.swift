@@ -1,7 +1,16 @@
 /// The answers the server gives itself, before or instead of the multiplexer's handlers.
 enum BuiltInHandlers {
-    /// The handler for `request`: `OPTIONS *`, `TRACE`, the multiplexer's choice, or 404.
+    /// The handler for `request`: `OPTIONS *`, `TRACE`, the multiplexer's choice for the request's host
+    /// (`HTTPRequest.host`: an absolute-form target's authority, else `Host`), or 404.
+    ///
+    /// `*` reaches here only with `OPTIONS`: the head check refuses it with any other method.
+    ///
+    /// A request with `Upgrade` is served as if it had none (RFC 9110 §7.8: a server may ignore it), and
+    /// its connection closes after the response: NIOHTTP1's decoder reads nothing after a request it
+    /// takes for an upgrade, so a request pipelined behind it would never be answered and the bytes a
+    /// client kept sending would pile up unread.
     static func handler(for request: HTTPRequest, mux: any HTTPMux, settings: HTTPSettings) -> HTTPHandler {
+        if request.asksToUpgrade { request.exchange.closeAfterResponse = true }
         if request.url == "*" {
             return request.method == "OPTIONS" ? optionsAsterisk : notFound
         }
@@ -9,7 +18,7 @@ enum BuiltInHandlers {
             return settings.traceEnabled ? trace : traceDisabled
         }
         // Not `?? notFound`: a closure through a generic operator comes back wrapped in conversion thunks.
-        if let handler = mux.handler(host: request.header("host"), path: request.path) { return handler }
+        if let handler = mux.handler(host: request.host, path: request.path) { return handler }
         return notFound
     }
 

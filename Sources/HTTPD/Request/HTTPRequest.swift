@@ -24,11 +24,17 @@ public final class HTTPRequest: Sendable {
     /// request's handler and the middleware around it, which run one at a time.
     public nonisolated(unsafe) var userInfo: [String: any Sendable] = [:]
 
-    let head: HTTPRequestHead
+    /// The header fields, each value without the whitespace around it (see `readFields`).
+    let fields: HTTPHeaders
+    /// The request has an `Upgrade` header. NIOHTTP1's decoder reads nothing more on a connection after
+    /// a request it takes for an upgrade (`Upgrade` with `Connection: upgrade`), and this server upgrades
+    /// to nothing: such a request is answered as if `Upgrade` were absent (RFC 9110 §7.8), then the
+    /// connection closes (`BuiltInHandlers`).
+    let asksToUpgrade: Bool
     let exchange: Exchange
 
     init(head: HTTPRequestHead, client: String, clientPort: Int?, exchange: Exchange) {
-        self.head = head
+        (self.fields, self.asksToUpgrade) = Self.readFields(head.headers)
         self.method = head.method.rawValue
         self.url = head.uri
         self.proto = head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1"
@@ -38,19 +44,52 @@ public final class HTTPRequest: Sendable {
         (self.path, self.params) = RequestTarget.split(head.uri)
     }
 
-    /// The headers in arrival order, names title-cased (`x-forwarded-for` → `X-Forwarded-For`), values as sent.
+    /// The headers in arrival order, names title-cased (`x-forwarded-for` → `X-Forwarded-For`), values as
+    /// sent without the spaces and tabs before and after them (RFC 9112 §5: they are not part of the value).
     public var headers: [(name: String, value: String)] {
-        head.headers.map { (name: TitleCase.apply($0.name), value: $0.value) }
+        fields.map { (name: TitleCase.apply($0.name), value: $0.value) }
     }
 
     /// The value of the first header called `name` (compared without case), or nil.
     public func header(_ name: String) -> String? {
-        head.headers.first(name: name)
+        fields.first(name: name)
     }
 
     /// Every value of the headers called `name` (compared without case), in arrival order.
     public func headerValues(_ name: String) -> [String] {
-        head.headers[name]
+        fields[name]
+    }
+
+    /// The host the request is for, as the multiplexer routes it: the authority of an absolute-form
+    /// target (`GET http://a.example/x` → `a.example`, whatever `Host` says: RFC 9112 §3.2.2), else the
+    /// `Host` header (`a.example:8080`), else nil (an HTTP/1.0 request without one).
+    public var host: String? {
+        if url.utf8.first != UInt8(ascii: "/"), let authority = RequestTarget.authority(of: url) {
+            return String(Substring(authority))
+        }
+        return fields.first(name: "host")
+    }
+
+    /// `headers` with each value's trailing spaces and tabs removed (NIOHTTP1 removes only the leading
+    /// ones; the same storage when no value has any, as is usual), and whether one is called `Upgrade`.
+    /// One pass over the fields; a copy only when a value needs trimming.
+    static func readFields(_ headers: HTTPHeaders) -> (fields: HTTPHeaders, upgrade: Bool) {
+        let endsInWhitespace = { (value: String) in
+            value.utf8.last == UInt8(ascii: " ") || value.utf8.last == UInt8(ascii: "\t")
+        }
+        var untrimmed = false
+        var upgrade = false
+        for (name, value) in headers {
+            if endsInWhitespace(value) { untrimmed = true }
+            if name.utf8.count == 7, ResponseHead.equalsIgnoringCase(name, "upgrade") { upgrade = true }
+        }
+        guard untrimmed else { return (headers, upgrade) }
+        var trimmed = HTTPHeaders()
+        trimmed.reserveCapacity(headers.count)
+        for (name, value) in headers {
+            trimmed.add(name: name, value: endsInWhitespace(value) ? String(Substring(value.utf8.trimmingTrailingWhitespace())) : value)
+        }
+        return (trimmed, upgrade)
     }
 
     /// The query parameters, decoded: `a=1&b=x%20y&c` → `[("a", "1"), ("b", "x y"), ("c", "")]`.

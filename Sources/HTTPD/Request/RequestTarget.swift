@@ -24,6 +24,26 @@ enum RequestTarget {
         return (path, String(origin[origin.index(after: question)...]))
     }
 
+    /// The authority of an absolute-form `http://` or `https://` target (scheme in any case), up to the
+    /// first `/`, `?` or `#`: `http://a.example:8080/x` → `a.example:8080`. Nil for any other form
+    /// (origin-form, `*`, authority-form) or scheme.
+    static func authority(of target: String) -> Substring.UTF8View? {
+        let utf8 = target.utf8
+        var index = utf8.startIndex
+        for expected in "http".utf8 {
+            guard index != utf8.endIndex, utf8[index] | 0x20 == expected else { return nil }
+            index = utf8.index(after: index)
+        }
+        if index != utf8.endIndex, utf8[index] | 0x20 == UInt8(ascii: "s") { index = utf8.index(after: index) }
+        for expected in "://".utf8 {
+            guard index != utf8.endIndex, utf8[index] == expected else { return nil }
+            index = utf8.index(after: index)
+        }
+        let rest = utf8[index...]
+        let end = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+        return rest[..<(end ?? rest.endIndex)]
+    }
+
     /// Where the authority starts in an absolute-form target (after `scheme://`), or nil.
     private static func schemeEnd(_ target: Substring) -> Substring.Index? {
         let utf8 = target.utf8
