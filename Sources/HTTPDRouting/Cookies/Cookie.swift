@@ -13,8 +13,8 @@ public struct Cookie: Sendable, Equatable, CustomStringConvertible {
         case strict = "Strict"
         /// Also with top-level navigations from other sites (browsers' default).
         case lax = "Lax"
-        /// With every request; needs `secure`.
-        case none = "None"
+        /// With every request (`SameSite=None`; not called `none`, which `nil` would shadow); needs `secure`.
+        case noRestriction = "None"
     }
 
     /// The name: a token (letters, digits and ``!#$%&'*+-.^_`|~``).
@@ -54,7 +54,7 @@ public struct Cookie: Sendable, Equatable, CustomStringConvertible {
                 throw RoutingError.invalidCookie(name: name, reason: "the \(attribute) must be non-empty printable ASCII without spaces or ;")
             }
         }
-        if sameSite == SameSite.none, !secure {
+        if sameSite == .noRestriction, !secure {
             throw RoutingError.invalidCookie(name: name, reason: "SameSite=None needs secure: true (browsers refuse it otherwise)")
         }
         self.name = name
