@@ -18,7 +18,10 @@ let package = Package(
         // swift-httpd: the server setup shared by the benchmarked binary and the callgrind binary.
         .target(
             name: "BenchHTTPDServer",
-            dependencies: [.product(name: "HTTPD", package: "swift-httpd")]
+            dependencies: [
+                .product(name: "HTTPD", package: "swift-httpd"),
+                .product(name: "HTTPDRouting", package: "swift-httpd"),
+            ]
         ),
         .executableTarget(name: "bench-httpd", dependencies: ["BenchHTTPDServer"]),
         // The same server with the main thread in a plain blocking wait (valgrind has crashed on an async main).

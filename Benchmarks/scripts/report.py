@@ -25,6 +25,7 @@ SCENARIOS = [
     ("file", "1 MiB file, 16 connections", "GET /file/1mb.bin, wrk -t1 -c16"),
     ("upload", "10 MiB upload, 4 connections", "POST /upload with a 10 MiB body, wrk -t1 -c4"),
     ("idle", "idle keep-alive connections", "one GET each, then held open; RSS growth / connections"),
+    ("router", "router, 64 connections", "GET /api/users/42, one parameterised route among 50 (swift-httpd's Router), wrk -t1 -c64"),
 ]
 # The peak-RSS goal is judged on the request-handling scenarios (the upload's is its buffered bodies).
 RSS_SCENARIOS = ["plaintext-64", "plaintext-256", "pipelined", "json", "file"]

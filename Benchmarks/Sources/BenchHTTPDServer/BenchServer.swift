@@ -33,10 +33,22 @@ struct Message: Encodable {
 }
 
 /// Starts swift-httpd on 127.0.0.1:`port` with the four endpoints registered.
+///
+/// `BENCH_HTTPD_MUX=router` serves them through HTTPDRouting's `Router` instead, with the router
+/// scenario's 50 parameterised routes (`RouterRoutes`); `BENCH_HTTPD_MUX=default` through a
+/// `DefaultHTTPMux` with the same 50 paths, their parameter fixed (the baseline the router is held to).
 public func startBenchServer(_ arguments: BenchArguments) async throws -> HTTPServer {
     var settings = HTTPSettings()
     settings.maxRequestBodyLength = 64 << 20
     let address = "127.0.0.1:\(arguments.port)"
+    switch ProcessInfo.processInfo.environment["BENCH_HTTPD_MUX"] {
+    case "router":
+        return try await HTTPServer.start(mux: try RouterRoutes.router(), settings: settings, addresses: [address])
+    case "default":
+        return try await HTTPServer.start(mux: RouterRoutes.defaultMux(), settings: settings, addresses: [address])
+    default:
+        break
+    }
     let server: HTTPServer
     // The library's default listen backlog unless BENCH_HTTPD_BACKLOG asks for another, to see its effect.
     if let value = ProcessInfo.processInfo.environment["BENCH_HTTPD_BACKLOG"], let backlog = Int(value) {

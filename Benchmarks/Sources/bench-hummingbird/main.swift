@@ -30,6 +30,15 @@ router.post("upload") { request, context -> String in
     let body = try await request.body.collect(upTo: 64 << 20)
     return String(body.readableBytes)
 }
+// The router scenario: the same 50 parameterised routes as bench-httpd's (`/api/users/:id` the 26th).
+var patterns = (0..<49).map { "/api/r\($0)/:id" }
+patterns.insert("/api/users/:id", at: 25)
+for pattern in patterns {
+    router.get(RouterPath(pattern)) { _, context -> String in
+        guard context.parameters.get("id") != nil else { throw HTTPError(.badRequest) }
+        return "Hello, World!"
+    }
+}
 // Hummingbird's own file serving: FileMiddleware over the directory, mounted at /file.
 router.add(middleware: FileMiddleware(fileDirectory, urlBasePath: "/file", logger: logger))
 
