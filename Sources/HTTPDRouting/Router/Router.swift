@@ -110,7 +110,7 @@ public final class Router: HTTPMux, RouteRegistrar {
     // MARK: Dispatch
 
     /// Finds the route for the request and runs it, or answers 404, 405, OPTIONS or 400 for a bad escape.
-    private static func dispatch(
+    nonisolated(nonsending) private static func dispatch(
         _ request: HTTPRequest, _ response: HTTPResponse, state: NIOLockedValueBox<State>, errors: ErrorResponder
     ) async throws {
         let lookup = state.withLockedValue { $0.root.lookup(method: request.method, path: request.path) }
