@@ -1,5 +1,6 @@
 import HTTPD
 import HTTPDRouting
+import NIOPosix
 import Testing
 
 @Suite("Router")
@@ -104,6 +105,24 @@ struct RouterTests {
             #expect(try await test.request("/api/users").text == "users")
             #expect(try await test.request("/api/users/5").text == "user id=5")
             #expect(try await test.request("/legacy/x", method: .POST, body: []).text == "legacy what=x")
+        }
+    }
+
+    @Test("routes and middleware run on the connection's event loop")
+    func noHop() async throws {
+        let router = Router()
+        router.use(Middleware { request, response, next in
+            request.userInfo["middleware on loop"] = MultiThreadedEventLoopGroup.currentEventLoop != nil
+            try await next(request, response)
+        })
+        try router.get("/where/:x") { request, response in
+            let onLoop = MultiThreadedEventLoopGroup.currentEventLoop != nil
+            try await response.write(status: 200, body: "\(request.userInfo["middleware on loop"] as? Bool ?? false) \(onLoop)")
+        }
+        try await TestServer.with(mux: MiddlewareMux(router, Middleware { request, response, next in
+            try await next(request, response)
+        })) { test throws in
+            #expect(try await test.request("/where/1").text == "true true")
         }
     }
 
