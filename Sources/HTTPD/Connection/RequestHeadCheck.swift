@@ -62,7 +62,7 @@ enum RequestHeadCheck {
             if let status = transferCodingStatus(transferCodings) { return .failure(RejectedHead(status)) }
         }
         if let expectation {
-            guard isContinue(expectation.utf8.trimmingTrailingWhitespace()) else {
+            guard isContinueList(expectation) else {
                 return .failure(RejectedHead(417))
             }
             verdict.expectsContinue = head.version.minor == 1
@@ -77,8 +77,11 @@ enum RequestHeadCheck {
     /// The status for a `Transfer-Encoding` other than exactly `chunked`, or nil when it is that:
     /// 400 when `chunked` is missing, not last, or repeated (the body's end cannot be found); 501 for
     /// a coding before it that the server does not implement (`gzip, chunked`).
+    ///
+    /// Empty list elements (`, chunked`, `chunked,`) are ignored, as RFC 9110 §5.6.1 requires; a value
+    /// with no element at all is not `chunked`.
     static func transferCodingStatus(_ codings: [Substring]) -> Int? {
-        let names = codings.map { $0.trimmingHTTPWhitespace() }
+        let names = codings.map { $0.trimmingHTTPWhitespace() }.filter { !$0.isEmpty }
         guard let last = names.last, isChunked(last), names.filter(isChunked).count == 1 else { return 400 }
         return names.count == 1 ? nil : 501
     }
@@ -190,6 +193,21 @@ enum RequestHeadCheck {
         default:
             return false
         }
+    }
+
+    /// Whether an `Expect` value is exactly one `100-continue`, ignoring the whitespace around it and
+    /// empty list elements (`100-continue,`: RFC 9110 §5.6.1).
+    private static func isContinueList(_ value: String) -> Bool {
+        var found = false
+        for element in value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+            let trimmed = element.trimmingTrailingWhitespace()
+            let start = trimmed.firstIndex { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") } ?? trimmed.endIndex
+            let member = trimmed[start...]
+            if member.isEmpty { continue }
+            guard !found, isContinue(member) else { return false }
+            found = true
+        }
+        return found
     }
 
     /// Whether an `Expect` value (its trailing whitespace already cut) is `100-continue`, in any case.

@@ -37,13 +37,19 @@ enum BuiltInHandlers {
         try await response.write(status: 405, headers: [("Allow", "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH")])
     }
 
-    /// `TRACE` when enabled: the request head echoed back as `message/http`.
+    /// `TRACE` when enabled: the request head echoed back as `message/http`, without the fields that
+    /// carry credentials (`Authorization`, `Proxy-Authorization`, `Cookie`: RFC 9110 §9.3.8).
     static let trace: HTTPHandler = { request, response in
         var echo = "\(request.method) \(request.url) \(request.proto)\r\n"
-        for (name, value) in request.headers {
+        for (name, value) in request.headers where !isCredential(name) {
             echo += "\(name): \(value)\r\n"
         }
         echo += "\r\n"
         try await response.write(status: 200, headers: [("Content-Type", "message/http")], body: echo)
+    }
+
+    /// Whether a field (its name title-cased, as `HTTPRequest.headers` gives it) carries credentials.
+    static func isCredential(_ name: String) -> Bool {
+        name == "Authorization" || name == "Proxy-Authorization" || name == "Cookie"
     }
 }

@@ -167,10 +167,24 @@ struct RFC9112Tests {
         try await expectRejected(request.bytes, with: request.statuses)
     }
 
-    @Test("§3.2.4: OPTIONS * is answered and the connection stays open")
+    @Test("§3.2.4, RFC 9110 §9.3.7: OPTIONS * is 200 with Content-Length: 0 and the connection stays open")
     func optionsAsterisk() async throws {
         let response = try await expectServedAndKeptOpen("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(response?.status == 200)
+        #expect(response?.header("Content-Length") == "0")
+    }
+
+    @Test("RFC 9110 §9.3.8: TRACE echoes the request as message/http without its credentials")
+    func traceWithoutCredentials() async throws {
+        try await TestServer.with(settings: testSettings { $0.traceEnabled = true }) { test throws in
+            let client = try await test.connect()
+            try await client.send(
+                "TRACE /t HTTP/1.1\r\nHost: a\r\nAuthorization: Basic c2VjcmV0\r\nCookie: id=secret\r\nproxy-authorization: x\r\nX-A: b\r\n\r\n")
+            let response = try #require(try await client.readResponse())
+            #expect(response.status == 200)
+            #expect(response.header("Content-Type") == "message/http")
+            #expect(response.text == "TRACE /t HTTP/1.1\r\nHost: a\r\nX-A: b\r\n\r\n")
+        }
     }
 
     // MARK: Request line (RFC 9112 §2.2, §3)
@@ -256,6 +270,37 @@ struct RFC9112Tests {
         #expect(response?.text == "nil")
     }
 
+    @Test("RFC 9110 §5.6.1: empty list elements before chunked and in Expect are ignored; after chunked → 400 (deliberate)")
+    func emptyListElements() async throws {
+        for coding in [", chunked", " , ,chunked"] {
+            let response = try await expectServedAndKeptOpen(
+                "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \(coding)\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+            #expect(response?.text == "abc", "Transfer-Encoding: \(coding)")
+        }
+        // NIOHTTP1's parser reads `chunked,` as chunked not being last: refused, never framed another way.
+        try await expectRejected(
+            "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked,\r\n\r\n3\r\nabc\r\n0\r\n\r\n", with: [400])
+        try await TestServer.with(routes: ConformanceRoutes().routes) { test throws in
+            let client = try await test.connect()
+            try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: , 100-continue,\r\n\r\n")
+            #expect(try await client.readResponse()?.status == 100)
+            try await client.send("hello")
+            #expect(try await client.readResponse()?.text == "hello")
+        }
+    }
+
+    @Test("§7.1: parameters on chunked → 400 and close")
+    func chunkedWithParameters() async throws {
+        try await expectRejected(
+            "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked;q=1\r\n\r\n3\r\nabc\r\n0\r\n\r\n", with: [400])
+    }
+
+    @Test("RFC 9110 §9.3.1: content in a GET request is framed by its Content-Length and skipped")
+    func getWithContent() async throws {
+        let response = try await expectServedAndKeptOpen("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 15\r\n\r\nGET /x HTTP/1.1")
+        #expect(response?.text == "hello /")
+    }
+
     @Test("§6.1: Transfer-Encoding chunked with trailing whitespace is chunked")
     func transferEncodingWhitespace() async throws {
         let response = try await expectServedAndKeptOpen(
@@ -298,6 +343,18 @@ struct RFC9112Tests {
     }
 
     // MARK: Connection (RFC 9112 §9)
+
+    @Test("§9.6: after a request with Connection: close the server closes and serves nothing more")
+    func connectionCloseEndsConnection() async throws {
+        let routes = ConformanceRoutes()
+        try await TestServer.with(routes: routes.routes) { test throws in
+            let client = try await test.connect()
+            try await client.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n" + afterRequest)
+            #expect(try await client.readResponse()?.header("Connection") == "close")
+            #expect(try await client.readUntilClose() == "")
+            #expect(routes.afterCount.get() == 0)
+        }
+    }
 
     @Test("§9.6: Connection: close with trailing whitespace closes after the response")
     func connectionCloseWhitespace() async throws {
