@@ -321,6 +321,28 @@ struct RFC9112Tests {
         }
     }
 
+    // MARK: Preconditions and ranges, as the file server answers them (RFC 9110 §13, §14, §15)
+
+    @Test("RFC 9110 §13.2.1: preconditions are ignored when the answer would be neither 2xx nor 412; If-Range needs Range; 304 as §15.4.5 says")
+    func fileServerPreconditions() async throws {
+        let fixture = try FileServerFixture()
+        try await fixture.serve { server async throws in
+            #expect(try await server.raw("/static/hello.txt", method: "POST", headers: ["If-Match: \"nope\""]).status == 405)
+            #expect(try await server.raw("/static/missing.txt", headers: ["If-None-Match: *"]).status == 404)
+            #expect(try await server.raw("/static/sub", headers: ["If-Match: \"nope\""]).status == 301)
+            let ifRangeAlone = try await server.raw("/static/data.bin", headers: ["If-Range: \"nope\""])
+            #expect(ifRangeAlone.status == 200)
+            #expect(ifRangeAlone.body.count == 10_000)
+            let etag = try #require(try await server.raw("/static/hello.txt").header("ETag"))
+            let notModified = try await server.raw("/static/hello.txt", headers: ["If-None-Match: \(etag)"])
+            #expect(notModified.status == 304)
+            #expect(notModified.header("Date") != nil)
+            #expect(notModified.header("ETag") == etag)
+            #expect(notModified.header("Content-Type") == nil)
+            #expect(notModified.header("Content-Length") == nil)
+        }
+    }
+
     // MARK: Upgrade (RFC 9110 §7.8)
 
     @Test("RFC 9110 §7.8: Upgrade is ignored: the request is served, then the connection closes (nothing behind it is read)")
