@@ -186,6 +186,7 @@ enum RequestHeadCheck {
         }
     }
 
+    /// RFC 5234 `HEXDIG`, in either case.
     private static func isHexDigit(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"):
