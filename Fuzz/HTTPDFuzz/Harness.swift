@@ -17,7 +17,10 @@ import NIOHTTP1
 ///
 /// The options byte picks how the bytes are cut into reads (bits 1-2: all at once, 1, 7 or 64 bytes),
 /// whether the server runs with small limits or the reference defaults (bit 3), and whether a timeout
-/// expires once the client has sent everything (bit 0): the request timeout, or the response one (bit 4). `run` traps (so libFuzzer reports a crash) when an invariant breaks.
+/// expires once the client has sent everything (bit 0): the request timeout, or the response one (bit 4),
+/// and whether the client reads its answers only once the server stops taking its bytes (bit 5: the
+/// channel starts unwritable, and becomes writable when the server holds reading back). `run` traps (so
+/// libFuzzer reports a crash) when an invariant breaks.
 enum FuzzHarness {
     /// A server that exists only so `ServerContext` has one (`HTTPServer.current` inside handlers); the
     /// fuzzed connections never reach its socket.
@@ -109,6 +112,7 @@ enum FuzzHarness {
         let expireTimeouts = options & 1 != 0
         let segment = [Int.max, 1, 7, 64][Int(options >> 1) & 3]
         let settings = settings(referenceLimits: options & 8 != 0, expiringResponse: options & 16 != 0)
+        let stallsOutput = options & 32 != 0
 
         let loop = EmbeddedEventLoop()
         let channel = EmbeddedChannel(loop: loop)
@@ -132,10 +136,26 @@ enum FuzzHarness {
         // asks for, so the connection's backpressure works as it does on a real socket.
         var output: [UInt8] = []
         var offset = 0
+        /// The client starts reading what the server answered: the channel drains and is writable again.
+        func clientReads() {
+            guard !channel.isWritable else { return }
+            channel.isWritable = true
+            channel.pipeline.fireChannelWritabilityChanged()
+            loop.run()
+        }
+        if stallsOutput {
+            channel.isWritable = false
+            channel.pipeline.fireChannelWritabilityChanged()
+        }
         channel.read()
         while offset < wire.count, channel.isActive {
             loop.run()
-            guard demand.take() else { break }
+            if !demand.take() {
+                // A server that holds reading back while its output does not drain is waiting for this.
+                guard !channel.isWritable else { break }
+                clientReads()
+                guard demand.take() else { break }
+            }
             let end = min(wire.count, offset + min(segment, wire.count - offset))
             var buffer = channel.allocator.buffer(capacity: end - offset)
             buffer.writeBytes(wire[offset..<end])
@@ -146,6 +166,8 @@ enum FuzzHarness {
             if channel.isActive { channel.read() }
         }
         loop.run()
+        drain(channel, into: &output)
+        if channel.isActive { clientReads() }
         drain(channel, into: &output)
         if expireTimeouts, channel.isActive {
             // The client sent everything and waits: the short timeout runs out.

@@ -29,6 +29,9 @@ final class Exchange: @unchecked Sendable {
     var closeAfterResponse = false
     /// The handler waiting in `body()`, if any.
     var bodyWaiter: EventLoopPromise<[UInt8]?>?
+    /// For a chunked body: the connection's raw byte count (`InboundTrafficMeter.bytesSinceMark`) when
+    /// the head was taken, so the framing around the body's data can be bounded.
+    var chunkFramingStart: Int?
     /// The task running the handler, until it finishes (cancelled when the response times out).
     var task: Task<Void, Never>?
 

@@ -10,8 +10,11 @@ import NIOHTTP1
 /// handler code, which runs on the same loop through `EventLoopExecutor` (or hops to it).
 ///
 /// Reading is driven by demand: the connection lets NIO read only while it can use the bytes (no
-/// request in progress, or a handler that is reading or skipping the body), so a client cannot make
-/// it buffer more than one request ahead.
+/// request in progress and output draining, or a handler that is reading or skipping the body). What
+/// one read already brought in (at most 64 KiB, or the input buffer size) is decoded at once and waits
+/// in `pending`; no request of it starts while the client is not reading the responses (the channel
+/// is over its high-water mark), so a client that pipelines without reading holds about one read of
+/// requests and the socket buffers' worth of responses, however much it sends.
 final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = IOData
@@ -29,15 +32,27 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     enum Phase {
         /// Serving requests.
         case open
+        /// The server decided to close after the last response: what was written is still going out
+        /// (bounded by the response timeout: it must make progress), and what the client sends is
+        /// read and discarded (bounded by `lingerByteLimit`).
+        case closingAfterOutput
         /// The last response is out and the write side is shut: reading and discarding until the
-        /// client closes or the linger time ends (so the client gets the answer, not a reset).
+        /// client closes, the linger time ends or `lingerByteLimit` bytes were discarded (so the client
+        /// gets the answer, not a reset).
         case lingering
         /// Closed.
         case closed
     }
 
-    /// How long a closing connection keeps reading and discarding what the client still sends.
+    /// How long a closing connection keeps reading and discarding what the client still sends once
+    /// its last response is out.
     static let lingerTime = TimeAmount.seconds(2)
+    /// The most bytes a closing connection reads and discards, from the moment it decides to close,
+    /// before it closes without waiting any longer.
+    static let lingerByteLimit = 64 << 20
+    /// Framing bytes a chunked body may carry per chunk of data (its size line with extensions, the
+    /// CRLFs, trailer fields), beyond the request's `maxTokenLength`.
+    static let chunkFramingAllowance = 64
 
     let shared: ServerContext
     let meter: InboundTrafficMeter
@@ -139,6 +154,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     func channelReadComplete(context: ChannelHandlerContext) {
         inReadBatch = false
+        if let exchange, let start = exchange.chunkFramingStart, !exchange.requestEnded, phase == .open {
+            checkChunkFraming(of: exchange, since: start)
+        }
         if flushPending {
             flushPending = false
             context.flush()
@@ -187,10 +205,15 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         let waiters = writabilityWaiters
         writabilityWaiters = []
         for waiter in waiters { waiter.succeed() }
-        if exchange != nil {
+        switch phase {
+        case .open where exchange != nil, .closingAfterOutput:
             watchdog.noteResponseProgress()
-        } else {
+        case .open:
             watchdog.stopResponse()
+            if !pending.isEmpty { servePending() }  // pipelined requests held while the client did not read
+            resumeReadingIfWanted()
+        case .lingering, .closed:
+            break
         }
     }
 
@@ -204,9 +227,14 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     /// Whether the connection can use more bytes now.
     private var wantsInput: Bool {
-        if phase != .open { return phase == .lingering }
+        switch phase {
+        case .open: break
+        case .closingAfterOutput, .lingering: return true  // discarded, up to lingerByteLimit
+        case .closed: return false
+        }
         if inputBroken || !pending.isEmpty { return false }
-        guard let exchange else { return true }
+        // No request starts while the client is not taking the responses (see `receive`).
+        guard let exchange else { return context.channel.isWritable }
         return !exchange.requestEnded && (exchange.bodyRequested || exchange.handlerFinished)
     }
 
@@ -225,7 +253,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         guard phase == .open, !inputBroken else { return }
         if let exchange, !exchange.requestEnded {
             deliver(event, to: exchange)
-        } else if exchange != nil || !pending.isEmpty {
+        } else if exchange != nil || !pending.isEmpty || !context.channel.isWritable {
+            // Behind the request in progress, or the client is not reading what was answered:
+            // wait, so a client that pipelines without reading cannot make responses pile up.
             pending.append(event)
             if case .failure = event { inputBroken = true }
         } else {
@@ -262,6 +292,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             limit: shared.settings.maxRequestBodyLength, declared: verdict.hasBody, expectedLength: verdict.contentLength)
         if verdict.contentLength == 0 { body.finish() }
         let exchange = Exchange(connection: self, head: head, body: body, expectsContinue: verdict.expectsContinue)
+        if verdict.hasBody, verdict.contentLength == nil { exchange.chunkFramingStart = meter.bytesSinceMark }
         self.exchange = exchange
         let request = HTTPRequest(head: head, client: client, clientPort: clientPort, exchange: exchange)
         let response = HTTPResponse(exchange: exchange)
@@ -332,6 +363,15 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         }
     }
 
+    /// Refuses a chunked body whose framing grows without data (an endless chunk extension or trailer
+    /// section): 400 and a close, while the bytes are still arriving.
+    private func checkChunkFraming(of exchange: Exchange, since start: Int) {
+        let allowance = shared.settings.maxTokenLength + Self.chunkFramingAllowance
+        guard !exchange.body.framingIsBounded(rawBytes: meter.bytesSinceMark &- start, allowance: allowance) else { return }
+        logger.debug("chunked body framing over \(allowance) bytes per chunk", metadata: logMetadata)
+        abandonBody(of: exchange, because: .malformedRequestBody)
+    }
+
     /// The body went wrong: the handler's `body()` throws `error`, and the connection closes after the response.
     private func abandonBody(of exchange: Exchange, because error: HTTPDError) {
         exchange.body.fail(error)
@@ -372,6 +412,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
                 pending.removeFirst()
                 deliver(event, to: exchange)
             } else {
+                guard context.channel.isWritable else { break }  // resumed by channelWritabilityChanged
                 pending.removeFirst()
                 start(event)
             }
@@ -501,6 +542,11 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     /// A body: the handler's `body()` throws `requestTimedOut`. A response: the connection closes and the
     /// handler's task is cancelled.
     private func expired(_ expiry: ConnectionWatchdog.Expiry) {
+        if phase == .closingAfterOutput, case .response = expiry {
+            logger.debug("closing connection's output made no progress; closing now", metadata: logMetadata)
+            closeNow()
+            return
+        }
         guard phase == .open else { return }
         switch expiry {
         case .head:
@@ -541,18 +587,25 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     /// Closes once everything written is out, the way nginx does: shut the write side, then read and
     /// discard for a bounded time, so that a client still sending gets the response rather than a reset.
+    ///
+    /// Every step is bounded: the output must make progress within the response timeout, the linger
+    /// lasts at most `lingerTime`, and at most `lingerByteLimit` bytes are discarded in all.
     private func closeAfterOutput() {
         guard phase == .open else { return }
-        phase = .lingering
-        watchdog.stopAll()
+        phase = .closingAfterOutput
+        watchdog.stopHead()
+        watchdog.stopBody()
+        watchdog.noteResponseProgress()
         inputBroken = true
         flushPending = false
-        meter.discardsInput = true
+        meter.discard(upTo: Self.lingerByteLimit)
         let done = eventLoop.makePromise(of: Void.self)
         let context = self.context!
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: done)
         done.futureResult.assumeIsolated().whenComplete { [self] _ in
-            guard phase == .lingering else { return }
+            guard phase == .closingAfterOutput else { return }
+            phase = .lingering
+            watchdog.stopAll()
             context.close(mode: .output, promise: nil)
             let channel = context.channel
             lingerTimer = eventLoop.scheduleTask(in: Self.lingerTime) { channel.close(promise: nil) }

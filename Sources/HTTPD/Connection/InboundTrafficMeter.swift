@@ -3,7 +3,7 @@ import NIOCore
 /// Sits before the HTTP decoder and watches the raw bytes a connection receives: how many arrived
 /// (so an idle keep-alive connection is closed quietly but a trickled request head gets 408), how long
 /// the first line is (so an over-long request line gets 414, not 431), and it drops everything once
-/// the connection is closing.
+/// the connection is closing (closing it outright once too much was dropped).
 final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -19,7 +19,9 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
     /// Whether that line starts with `HEAD ` (a request the decoder refuses still gets no body then).
     private(set) var firstLineIsHEAD = false
     /// Whether received bytes are thrown away instead of decoded (a lingering close).
-    var discardsInput = false
+    private(set) var discardsInput = false
+    /// How many more bytes may be thrown away before the connection is closed outright.
+    private var discardAllowance = 0
 
     /// Starts watching again from zero.
     func mark() {
@@ -30,10 +32,21 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
         tailCount = 0
     }
 
+    /// From now on, throws received bytes away instead of decoding them, and closes the connection
+    /// once more than `limit` bytes were thrown away (a client that never stops sending).
+    func discard(upTo limit: Int) {
+        discardsInput = true
+        discardAllowance = limit
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
         bytesSinceMark &+= bytes.readableBytes
-        if discardsInput { return }
+        if discardsInput {
+            discardAllowance -= bytes.readableBytes
+            if discardAllowance < 0 { context.close(promise: nil) }
+            return
+        }
         if !firstLineEnded {
             bytes.withUnsafeReadableBytes { raw in
                 let lineEnd = raw.firstIndex(of: UInt8(ascii: "\n"))

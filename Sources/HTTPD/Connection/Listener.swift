@@ -28,6 +28,16 @@ enum Listener {
                 }
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // One read per readiness event (NIO's default is up to 4 while reads fill the buffer): NIO
+            // does not stop for a handler that holds reading back, so this bounds what a connection that
+            // pipelines without reading its answers has decoded and waiting to one read.
+            .childChannelOption(.maxMessagesPerRead, value: 1)
+            // Output over the high-water mark makes the channel unwritable: streamed responses wait, and
+            // no pipelined request starts, until the client has read down to the low mark. Tied to
+            // outputBufferSize (32 and 64 KiB by default, NIO's own marks).
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: .init(low: 8 * settings.outputBufferSize, high: 16 * settings.outputBufferSize))
             // Reads start small (NIO keeps each connection's last read buffer, so this is what an idle
             // connection holds) and grow with the traffic, up to the input buffer size or 64 KiB.
             .childChannelOption(

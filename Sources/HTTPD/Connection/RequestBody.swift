@@ -24,6 +24,8 @@ struct RequestBody {
     private(set) var bytes: [UInt8]?
     /// How many bytes arrived, collected or skipped.
     private(set) var received = 0
+    /// How many parts they arrived in (each carries at least one byte of data).
+    private(set) var parts = 0
     /// Whether arriving bytes are thrown away rather than collected (the handler finished without reading).
     var skipping = false
 
@@ -40,6 +42,7 @@ struct RequestBody {
     mutating func append(_ part: ByteBuffer) -> Bool {
         guard case .receiving = state else { return true }
         received += part.readableBytes
+        parts += 1
         guard received <= limit else {
             state = .failed(.requestBodyTooLarge(limit: limit))
             bytes = nil
@@ -55,6 +58,14 @@ struct RequestBody {
         }
         bytes!.append(contentsOf: part.readableBytesView)
         return true
+    }
+
+    /// Whether a chunked body's framing is within bounds: `rawBytes` arrived on the connection while
+    /// the body did (size lines, extensions, CRLFs and trailers included), and each part of data allows
+    /// `allowance` bytes of framing beside it, with one more allowance for the end. A chunk extension
+    /// or trailer section that goes on and on crosses it while it is still arriving.
+    func framingIsBounded(rawBytes: Int, allowance: Int) -> Bool {
+        rawBytes - received <= (parts + 1) * allowance
     }
 
     /// The body ended.

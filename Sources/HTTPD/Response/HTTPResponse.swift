@@ -294,12 +294,15 @@ public final class HTTPResponse: @unchecked Sendable {
     /// status, an unfinished stream is ended, and a stream cut short by an error closes the connection.
     func handlerDidFinish(failure: (any Error)?) {
         let logger = connection.logger
+        // A client that went away (or was cut off by a timeout) is not a server error: log it at debug.
+        let clientGone: Bool
+        if case .connectionClosed? = failure as? HTTPDError { clientGone = true } else { clientGone = connection.phase == .closed }
         switch state {
         case .initial:
             let status: Int
             if let failure {
                 status = (failure as? HTTPDError)?.responseStatus ?? 500
-                if status == 500 {
+                if status == 500, !clientGone {
                     logger.error("handler for \(exchange.head.uri) threw: \(failure)", metadata: connection.logMetadata)
                 } else {
                     logger.debug("handler for \(exchange.head.uri) threw: \(failure)", metadata: connection.logMetadata)
@@ -312,7 +315,11 @@ public final class HTTPResponse: @unchecked Sendable {
             _ = try? writeWhole(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: text)
         case .streaming:
             if let failure {
-                logger.error("handler for \(exchange.head.uri) threw during a streamed response: \(failure)", metadata: connection.logMetadata)
+                if clientGone {
+                    logger.debug("handler for \(exchange.head.uri) stopped streaming: \(failure)", metadata: connection.logMetadata)
+                } else {
+                    logger.error("handler for \(exchange.head.uri) threw during a streamed response: \(failure)", metadata: connection.logMetadata)
+                }
                 state = .complete
                 connection.closeNow()
             } else {
@@ -324,7 +331,7 @@ public final class HTTPResponse: @unchecked Sendable {
             }
         }
         if case .streaming = state { return }
-        if !exchange.responseFinished, connection.phase == .open {
+        if !exchange.responseFinished, connection.phase != .closed {
             // The write failed (the client is gone): nothing more can be sent.
             connection.closeNow()
         }

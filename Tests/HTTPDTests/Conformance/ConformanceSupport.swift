@@ -173,18 +173,35 @@ final class RawSocket: @unchecked Sendable {
     /// Sends all of `bytes`; false when the connection broke (EPIPE, ECONNRESET) or the send timed out.
     @discardableResult
     func send(_ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if sent <= 0 { return false }
-            offset += sent
-        }
-        return true
+        sendWhileAccepted(bytes) == bytes.count
     }
 
     @discardableResult
     func send(_ text: String) -> Bool {
         send(Array(text.utf8))
+    }
+
+    /// Sends as much of `bytes` as the connection takes before a send fails or times out; how many bytes went.
+    func sendWhileAccepted(_ bytes: [UInt8]) -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { break }
+            offset += sent
+        }
+        return offset
+    }
+
+    /// Makes sends give up after `milliseconds` without progress.
+    func setSendTimeout(milliseconds: Int) {
+        var time = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Shrinks the socket's receive buffer (and so the window the server may fill) to about `bytes`.
+    func setReceiveBufferSize(_ bytes: Int) {
+        var size = Int32(bytes)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// Up to `limit` bytes; empty at end of stream, nil on an error or timeout.

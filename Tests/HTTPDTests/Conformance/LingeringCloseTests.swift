@@ -4,7 +4,7 @@ import Testing
 
 /// Sends `head` then `body` (in 64 KiB pieces) on one socket while reading; returns the first response
 /// head read, and whether the whole body went out.
-private func sendWhileReading(port: Int, head: String, body: [UInt8]) async throws -> (response: String, sentAll: Bool) {
+func sendWhileReading(port: Int, head: String, body: [UInt8]) async throws -> (response: String, sentAll: Bool) {
     let socket = try await offPool { try RawSocket.connect(port: port) }
     let sender = Task {
         try await offPool { () -> Bool in
