@@ -295,6 +295,10 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         if verdict.hasBody, verdict.contentLength == nil { exchange.chunkFramingStart = meter.bytesSinceMark }
         self.exchange = exchange
         let request = HTTPRequest(head: head, client: client, clientPort: clientPort, exchange: exchange)
+        // NIOHTTP1's decoder reads nothing after a request it takes for an upgrade, and this server
+        // upgrades to nothing: answer it as if `Upgrade` were absent, then close, so that a request
+        // pipelined behind it is not left unanswered and what the client sends does not pile up.
+        if request.asksToUpgrade { exchange.closeAfterResponse = true }
         let response = HTTPResponse(exchange: exchange)
         let handler = BuiltInHandlers.handler(for: request, mux: shared.mux, settings: shared.settings)
         run(handler, request: request, response: response, exchange: exchange)
@@ -574,7 +578,10 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     private func rejectAndClose(status: Int, withBody: Bool = true) {
         inputBroken = true
         var buffer = allocator.buffer(capacity: 160)
-        let text = "\(status) \(StatusReason.phrase(status))\n"
+        let text =
+            status == 505
+            ? "505 HTTP Version Not Supported: this server speaks HTTP/1.1 and HTTP/1.0\n"
+            : "\(status) \(StatusReason.phrase(status))\n"
         let requests = try? ResponseHead.appendStatusAndHeaders(
             status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], into: &buffer)
         ResponseHead.appendClosingHeaders(

@@ -86,7 +86,9 @@ enum Listener {
             shared: shared, meter: meter, executor: shared.executors.executor(for: channel.eventLoop))
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(meter)
-        try sync.addHandler(ByteToMessageHandler(decoder))
+        // The decoder keeps at most one head and one read's bytes (it stops parsing after an upgrade
+        // request, and a connection then closes): past that the client gets 400, never a growing buffer.
+        try sync.addHandler(ByteToMessageHandler(decoder, maximumBufferSize: limits.maxHeaderListSize + 131_072))
         try sync.addHandler(connection)
         shared.connections.add(channel)
     }

@@ -24,7 +24,7 @@ enum HTTPDate {
             // IMF-fixdate or RFC 850: weekday, day, month, year, hh, mm, ss, GMT
             guard let d = Int64(tokens[1]), var y = Int64(tokens[3]) else { return nil }
             if tokens[3].count == 2 {
-                y += y < 70 ? 2000 : 1900
+                y = fullYear(twoDigits: y, now: Int64(time(nil)))
             } else if tokens[3].count != 4 {
                 return nil
             }
@@ -48,6 +48,14 @@ enum HTTPDate {
 
     private static func monthNumber(_ token: Substring) -> Int64? {
         months.firstIndex(of: token.lowercased()).map { Int64($0) + 1 }
+    }
+
+    /// The year an RFC 850 date's two digits stand for: this century's, unless that is more than 50
+    /// years ahead of `now` (seconds since 1970), then the last century's (RFC 9110 §5.6.7).
+    static func fullYear(twoDigits: Int64, now: Int64) -> Int64 {
+        let currentYear = 1970 + now / 31_556_952  // mean Gregorian year in seconds: exact enough here
+        let candidate = currentYear - currentYear % 100 + twoDigits
+        return candidate > currentYear + 50 ? candidate - 100 : candidate
     }
 
     /// Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's algorithm).

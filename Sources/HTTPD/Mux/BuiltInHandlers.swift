@@ -5,12 +5,9 @@ enum BuiltInHandlers {
     ///
     /// `*` reaches here only with `OPTIONS`: the head check refuses it with any other method.
     ///
-    /// A request with `Upgrade` is served as if it had none (RFC 9110 §7.8: a server may ignore it), and
-    /// its connection closes after the response: NIOHTTP1's decoder reads nothing after a request it
-    /// takes for an upgrade, so a request pipelined behind it would never be answered and the bytes a
-    /// client kept sending would pile up unread.
+    /// A request with `Upgrade` is served as if it had none (RFC 9110 §7.8: a server may ignore it); its
+    /// connection closes after the response (see `HTTPConnection.begin`).
     static func handler(for request: HTTPRequest, mux: any HTTPMux, settings: HTTPSettings) -> HTTPHandler {
-        if request.asksToUpgrade { request.exchange.closeAfterResponse = true }
         if request.url == "*" {
             return request.method == "OPTIONS" ? optionsAsterisk : notFound
         }
