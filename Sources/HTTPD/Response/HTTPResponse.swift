@@ -44,9 +44,21 @@ public final class HTTPResponse: @unchecked Sendable {
     /// Sends a whole response with a text body (UTF-8) and a `Content-Length` (`http-response-write`).
     /// Without a `Content-Type` header, the body goes out as `text/plain; charset=utf-8`.
     nonisolated(nonsending) public func write(status: Int, headers: [(name: String, value: String)] = [], body: String) async throws {
-        let typed = headers.contains { ResponseHead.equalsIgnoringCase($0.name, "content-type") } || !ResponseHead.allowsBody(status)
-        let headers = typed ? headers : headers + [("Content-Type", "text/plain; charset=utf-8")]
+        guard Self.hasContentType(headers) || !ResponseHead.allowsBody(status) else {
+            try await write(status: status, headers: headers + [("Content-Type", "text/plain; charset=utf-8")], body: body)
+            return
+        }
         try await onLoop { () throws(HTTPDError) in try self.writeWhole(status: status, headers: headers, body: body) }
+    }
+
+    /// Whether `headers` has a `Content-Type`: `==` first, so the usual spelling costs a comparison of
+    /// two small strings, not a byte loop.
+    @inline(__always)
+    private static func hasContentType(_ headers: [(name: String, value: String)]) -> Bool {
+        for header in headers where header.name == "Content-Type" || ResponseHead.equalsIgnoringCase(header.name, "content-type") {
+            return true
+        }
+        return false
     }
 
     /// Sends a whole response with a byte body and a `Content-Length`.
