@@ -294,7 +294,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         let exchange = Exchange(connection: self, head: head, body: body, expectsContinue: verdict.expectsContinue)
         if verdict.hasBody, verdict.contentLength == nil { exchange.chunkFramingStart = meter.bytesSinceMark }
         self.exchange = exchange
-        let request = HTTPRequest(head: head, client: client, clientPort: clientPort, exchange: exchange)
+        let request = HTTPRequest(
+            head: head, client: client, clientPort: clientPort, exchange: exchange,
+            fieldsNeedTrimming: verdict.fieldsNeedTrimming, asksToUpgrade: verdict.asksToUpgrade)
         // NIOHTTP1's decoder reads nothing after a request it takes for an upgrade, and this server
         // upgrades to nothing: answer it as if `Upgrade` were absent, then close, so that a request
         // pipelined behind it is not left unanswered and what the client sends does not pile up.

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOHTTP1
 
 /// The checks a request head must pass before any handler sees it, and the status each failure gets.
@@ -15,6 +22,10 @@ enum RequestHeadCheck {
         var contentLength: Int?
         /// The client sent `Expect: 100-continue`.
         var expectsContinue = false
+        /// A field value ends in spaces or tabs, which are not part of it (RFC 9112 §5).
+        var fieldsNeedTrimming = false
+        /// A field is `Upgrade` (see `HTTPRequest.asksToUpgrade`).
+        var asksToUpgrade = false
     }
 
     /// The status a bad head is answered with (and the connection then closed), or the verdict for a good one.
@@ -32,10 +43,13 @@ enum RequestHeadCheck {
             guard name.utf8.count <= settings.maxTokenLength, value.utf8.count <= settings.maxTokenLength else {
                 return .failure(RejectedHead(431))
             }
+            if endsInWhitespace(value) { verdict.fieldsNeedTrimming = true }
             switch name.utf8.count {
+            case 7 where ResponseHead.equalsIgnoringCase(name, "upgrade"):
+                verdict.asksToUpgrade = true
             case 4 where ResponseHead.equalsIgnoringCase(name, "host"):
                 hostCount += 1
-                guard isHostValue(value.utf8.trimmingTrailingWhitespace()) else { return .failure(RejectedHead(400)) }
+                guard isHostValue(value) else { return .failure(RejectedHead(400)) }
             case 6 where ResponseHead.equalsIgnoringCase(name, "expect"):
                 guard expectation == nil else { return .failure(RejectedHead(417)) }
                 expectation = value
@@ -74,6 +88,12 @@ enum RequestHeadCheck {
         return .success(verdict)
     }
 
+    /// Whether a field value ends in a space or tab.
+    static func endsInWhitespace(_ value: String) -> Bool {
+        let last = value.utf8.last
+        return last == UInt8(ascii: " ") || last == UInt8(ascii: "\t")
+    }
+
     /// The status for a `Transfer-Encoding` other than exactly `chunked`, or nil when it is that:
     /// 400 when `chunked` is missing, not last, or repeated (the body's end cannot be found); 501 for
     /// a coding before it that the server does not implement (`gzip, chunked`).
@@ -100,50 +120,64 @@ enum RequestHeadCheck {
         if method == .CONNECT { return 501 }
         let utf8 = target.utf8
         guard let first = utf8.first else { return 400 }
-        if first == UInt8(ascii: "/") { return utf8.contains(UInt8(ascii: "#")) ? 400 : nil }
+        if first == UInt8(ascii: "/") {
+            // Origin-form, the usual case: one memchr over the string's own bytes.
+            let hasFragment =
+                utf8.withContiguousStorageIfAvailable { memchr($0.baseAddress!, Int32(UInt8(ascii: "#")), $0.count) != nil }
+                ?? utf8.contains(UInt8(ascii: "#"))
+            return hasFragment ? 400 : nil
+        }
         if first == UInt8(ascii: "*"), utf8.count == 1 { return method == .OPTIONS ? nil : 400 }
         guard let authority = RequestTarget.authority(of: target), !utf8.contains(UInt8(ascii: "#")),
-            let host = hostPart(authority), !host.isEmpty
+            hasValidHost(authority)
         else { return 400 }
         return nil
     }
 
     /// Whether a `Host` value (or a target's authority) is `uri-host [ ":" port ]` (RFC 9112 §3.2,
-    /// RFC 3986 §3.2.2). Empty is valid: it is what a client sends for a target with no authority.
-    static func isHostValue(_ value: Substring.UTF8View) -> Bool {
-        hostPart(value) != nil
+    /// RFC 3986 §3.2.2), trailing whitespace aside. Empty is valid: it is what a client sends for a
+    /// target with no authority. Runs on every request: byte-wise over the string's own storage.
+    static func isHostValue(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { bytes in
+            var end = bytes.count
+            while end > 0, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
+            return hostLength(UnsafeBufferPointer(rebasing: bytes[..<end])) != nil
+        }
     }
 
-    /// The host of `uri-host [ ":" port ]`, or nil when `value` is not that: an IP literal in brackets
-    /// (IPv6 or IPvFuture), or a reg-name / IPv4 address (unreserved, sub-delims, `%` and two hex
-    /// digits), then optionally `:` and decimal digits.
-    private static func hostPart(_ value: Substring.UTF8View) -> Substring.UTF8View? {
-        var index = value.startIndex
-        if index != value.endIndex, value[index] == UInt8(ascii: "[") {
-            guard let close = value[index...].firstIndex(of: UInt8(ascii: "]")),
-                isIPLiteral(value[value.index(after: index)..<close])
+    /// Whether an absolute-form target's authority has a valid, non-empty host.
+    private static func hasValidHost(_ authority: Substring.UTF8View) -> Bool {
+        Array(authority).withUnsafeBufferPointer { (hostLength($0) ?? 0) > 0 }
+    }
+
+    /// The length of the host in `uri-host [ ":" port ]`, or nil when `bytes` is not that: an IP literal
+    /// in brackets (IPv6 or IPvFuture), or a reg-name / IPv4 address (unreserved, sub-delims, `%` and two
+    /// hex digits), then optionally `:` and decimal digits.
+    private static func hostLength(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = 0
+        if bytes.first == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")),
+                isIPLiteral(String(decoding: UnsafeBufferPointer(rebasing: bytes[1..<close]), as: UTF8.self)[...].utf8)
             else { return nil }
-            index = value.index(after: close)
+            index = close + 1
         } else {
-            while index != value.endIndex, value[index] != UInt8(ascii: ":") {
-                let byte = value[index]
+            while index < bytes.count, bytes[index] != UInt8(ascii: ":") {
+                let byte = bytes[index]
                 if byte == UInt8(ascii: "%") {
-                    let first = value.index(after: index)
-                    guard first != value.endIndex, isHexDigit(value[first]) else { return nil }
-                    let second = value.index(after: first)
-                    guard second != value.endIndex, isHexDigit(value[second]) else { return nil }
-                    index = value.index(after: second)
+                    guard index + 2 < bytes.count, isHexDigit(bytes[index + 1]), isHexDigit(bytes[index + 2]) else { return nil }
+                    index += 3
                     continue
                 }
                 guard isUnreserved(byte) || isSubDelim(byte) else { return nil }
-                index = value.index(after: index)
+                index += 1
             }
         }
-        let host = value[value.startIndex..<index]
-        guard index != value.endIndex else { return host }
-        guard value[index] == UInt8(ascii: ":") else { return nil }
-        let port = value[value.index(after: index)...]
-        return port.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ? host : nil
+        let host = index
+        guard index < bytes.count else { return host }
+        guard bytes[index] == UInt8(ascii: ":") else { return nil }
+        for byte in bytes[(index + 1)...] where byte < UInt8(ascii: "0") || byte > UInt8(ascii: "9") { return nil }
+        return host
     }
 
     /// What may stand between `[` and `]`: an IPv6 address (hex digits, `:` and `.` for an embedded IPv4

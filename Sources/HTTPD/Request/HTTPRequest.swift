@@ -34,17 +34,23 @@ public final class HTTPRequest: Sendable {
     /// `userInfo`'s storage: nil, with nothing to release, until a layer above the core sets a value.
     private nonisolated(unsafe) var extensionValues: [String: any Sendable]?
 
-    /// The header fields, each value without the whitespace around it (see `readFields`).
+    /// The header fields, each value without the whitespace around it (see `trimmedFields`).
     let fields: HTTPHeaders
     /// The request has an `Upgrade` header. NIOHTTP1's decoder reads nothing more on a connection after
     /// a request it takes for an upgrade (`Upgrade` with `Connection: upgrade`), and this server upgrades
     /// to nothing: such a request is answered as if `Upgrade` were absent (RFC 9110 §7.8), then the
-    /// connection closes (`BuiltInHandlers`).
+    /// connection closes (`HTTPConnection.begin`).
     let asksToUpgrade: Bool
     let exchange: Exchange
 
-    init(head: HTTPRequestHead, client: String, clientPort: Int?, exchange: Exchange) {
-        (self.fields, self.asksToUpgrade) = Self.readFields(head.headers)
+    /// A request from `head`; the head check said whether a field value ends in whitespace and whether
+    /// one field is `Upgrade` (it reads every field once, so this reads none again).
+    init(
+        head: HTTPRequestHead, client: String, clientPort: Int?, exchange: Exchange, fieldsNeedTrimming: Bool,
+        asksToUpgrade: Bool
+    ) {
+        self.fields = fieldsNeedTrimming ? Self.trimmedFields(head.headers) : head.headers
+        self.asksToUpgrade = asksToUpgrade
         self.method = head.method.rawValue
         self.url = head.uri
         self.proto = head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1"
@@ -81,25 +87,15 @@ public final class HTTPRequest: Sendable {
     }
 
     /// `headers` with each value's trailing spaces and tabs removed (NIOHTTP1 removes only the leading
-    /// ones; the same storage when no value has any, as is usual), and whether one is called `Upgrade`.
-    /// One pass over the fields; a copy only when a value needs trimming.
-    static func readFields(_ headers: HTTPHeaders) -> (fields: HTTPHeaders, upgrade: Bool) {
-        let endsInWhitespace = { (value: String) in
-            value.utf8.last == UInt8(ascii: " ") || value.utf8.last == UInt8(ascii: "\t")
-        }
-        var untrimmed = false
-        var upgrade = false
-        for (name, value) in headers {
-            if endsInWhitespace(value) { untrimmed = true }
-            if name.utf8.count == 7, ResponseHead.equalsIgnoringCase(name, "upgrade") { upgrade = true }
-        }
-        guard untrimmed else { return (headers, upgrade) }
+    /// ones); made only when a value has some, which is rare.
+    static func trimmedFields(_ headers: HTTPHeaders) -> HTTPHeaders {
         var trimmed = HTTPHeaders()
         trimmed.reserveCapacity(headers.count)
         for (name, value) in headers {
-            trimmed.add(name: name, value: endsInWhitespace(value) ? String(Substring(value.utf8.trimmingTrailingWhitespace())) : value)
+            let needsTrim = RequestHeadCheck.endsInWhitespace(value)
+            trimmed.add(name: name, value: needsTrim ? String(Substring(value.utf8.trimmingTrailingWhitespace())) : value)
         }
-        return (trimmed, upgrade)
+        return trimmed
     }
 
     /// The query parameters, decoded: `a=1&b=x%20y&c` → `[("a", "1"), ("b", "x y"), ("c", "")]`.

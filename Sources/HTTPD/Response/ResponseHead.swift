@@ -113,7 +113,16 @@ enum ResponseHead {
     static func equalsIgnoringCase(_ name: String, _ other: StaticString) -> Bool {
         let lower = UnsafeBufferPointer(start: other.utf8Start, count: other.utf8CodeUnitCount)
         guard name.utf8.count == lower.count else { return false }
-        return zip(name.utf8, lower).allSatisfy { a, b in a == b || (a >= 65 && a <= 90 && a + 32 == b) }
+        let matches = { (a: UInt8, b: UInt8) in a == b || (a >= 65 && a <= 90 && a + 32 == b) }
+        // Over the string's own bytes where it has them (every native string, small ones included):
+        // this runs for several header names of every request.
+        if let equal = name.utf8.withContiguousStorageIfAvailable({ bytes in
+            for index in 0..<bytes.count where !matches(bytes[index], lower[index]) { return false }
+            return true
+        }) {
+            return equal
+        }
+        return zip(name.utf8, lower).allSatisfy(matches)
     }
 
     /// Whether `name` is an RFC 9110 token (a valid header name).
