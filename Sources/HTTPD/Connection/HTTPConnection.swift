@@ -207,9 +207,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         for waiter in waiters { waiter.succeed() }
         switch phase {
         case .open where exchange != nil, .closingAfterOutput:
-            watchdog.noteResponseProgress()
+            watchdog.watch(.response)
         case .open:
-            watchdog.stopResponse()
+            watchdog.stop(.response)
             if !pending.isEmpty { servePending() }  // pipelined requests held while the client did not read
             resumeReadingIfWanted()
         case .lingering, .closed:
@@ -280,7 +280,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     }
 
     private func begin(_ head: HTTPRequestHead) {
-        watchdog.stopHead()
+        watchdog.stop(.head)
         let verdict: RequestHeadCheck.Verdict
         switch RequestHeadCheck.check(head, settings: shared.settings) {
         case .success(let good): verdict = good
@@ -309,7 +309,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     /// Runs the handler on this loop's executor: synchronously until its first real suspension, so a
     /// handler that never waits is finished when this returns.
     private func run(_ handler: @escaping HTTPHandler, request: HTTPRequest, response: HTTPResponse, exchange: Exchange) {
-        watchdog.noteResponseProgress()
+        watchdog.watch(.response)
         let server = shared.server
         exchange.task = Task.immediate(executorPreference: executor) {
             let failure: (any Error)?
@@ -339,7 +339,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
                 inputBroken = true  // no use reading a body nobody wants before closing
                 exchange.requestEnded = true
             } else {
-                watchdog.watchBody()
+                watchdog.watch(.body)
             }
         }
         completeIfDone(exchange)
@@ -351,15 +351,15 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         case .body(let bytes):
             if exchange.body.append(bytes) {
                 // Body bytes are progress for the request and for the handler waiting on them.
-                if watchdog.watchesBody { watchdog.watchBody() }
-                if watchdog.watchesResponse { watchdog.noteResponseProgress() }
+                watchdog.noteProgress(.body)
+                watchdog.noteProgress(.response)
             } else {
                 abandonBody(of: exchange, because: .requestBodyTooLarge(limit: exchange.body.limit))
             }
         case .end:
             exchange.body.finish()
             exchange.requestEnded = true
-            watchdog.stopBody()
+            watchdog.stop(.body)
             exchange.settleWaiter()
             completeIfDone(exchange)
         case .failure:
@@ -384,7 +384,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         exchange.requestEnded = true
         exchange.closeAfterResponse = true
         inputBroken = true
-        watchdog.stopBody()
+        watchdog.stop(.body)
         exchange.settleWaiter()
         completeIfDone(exchange)
     }
@@ -396,9 +396,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             exchange.responseFinished
         else { return }
         self.exchange = nil
-        watchdog.stopBody()
+        watchdog.stop(.body)
         if context.channel.isWritable {
-            watchdog.stopResponse()
+            watchdog.stop(.response)
         }
         if exchange.closeAfterResponse || draining {
             closeAfterOutput()
@@ -456,7 +456,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             exchange.continueSent = true
             context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n"))), promise: nil)
         }
-        watchdog.watchBody()
+        watchdog.watch(.body)
         resumeReadingIfWanted()
         return waiter.futureResult
     }
@@ -489,7 +489,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         } else {
             context.flush()  // may find the client gone and close the channel right here
         }
-        watchdog.noteResponseProgress()
+        watchdog.watch(.response)
         if finishesResponse {
             exchange.responseFinished = true
             completeIfDone(exchange)
@@ -541,13 +541,13 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     /// Starts waiting for the next request head.
     private func waitForHead() {
         meter.mark()
-        watchdog.watchHead()
+        watchdog.watch(.head)
     }
 
     /// A wait ran out. A head: a client that sent part of one gets 408, an idle one is closed quietly.
     /// A body: the handler's `body()` throws `requestTimedOut`. A response: the connection closes and the
     /// handler's task is cancelled.
-    private func expired(_ expiry: ConnectionWatchdog.Expiry) {
+    private func expired(_ expiry: ConnectionDeadlines.Wait) {
         if phase == .closingAfterOutput, case .response = expiry {
             logger.debug("closing connection's output made no progress; closing now", metadata: logMetadata)
             closeNow()
@@ -602,9 +602,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     private func closeAfterOutput() {
         guard phase == .open else { return }
         phase = .closingAfterOutput
-        watchdog.stopHead()
-        watchdog.stopBody()
-        watchdog.noteResponseProgress()
+        watchdog.stop(.head)
+        watchdog.stop(.body)
+        watchdog.watch(.response)
         inputBroken = true
         flushPending = false
         meter.discard(upTo: Self.lingerByteLimit)
