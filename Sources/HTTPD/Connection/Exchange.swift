@@ -9,7 +9,7 @@ final class Exchange: @unchecked Sendable {
     let connection: HTTPConnection
     /// The request head.
     let head: HTTPRequestHead
-    /// The body, as it arrives.
+    /// The body as it arrives, and so where the request stands (`body.isEnded`).
     var body: RequestBody
     /// The client asked to keep the connection open (HTTP/1.1 by default, HTTP/1.0 with `keep-alive`).
     let keepAliveRequested: Bool
@@ -17,8 +17,6 @@ final class Exchange: @unchecked Sendable {
     let expectsContinue: Bool
     /// `100 Continue` was sent.
     var continueSent = false
-    /// The whole request, body included, has arrived (or failed).
-    var requestEnded = false
     /// The handler asked for the body.
     var bodyRequested = false
     /// The handler returned or threw.

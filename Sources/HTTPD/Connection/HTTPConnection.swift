@@ -154,7 +154,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     func channelReadComplete(context: ChannelHandlerContext) {
         inReadBatch = false
-        if let exchange, let start = exchange.chunkFramingStart, !exchange.requestEnded, phase == .open {
+        if let exchange, let start = exchange.chunkFramingStart, !exchange.body.isEnded, phase == .open {
             checkChunkFraming(of: exchange, since: start)
         }
         if flushPending {
@@ -167,9 +167,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         guard phase == .open else { return }
         if !context.channel.isActive {
             // The client went away: the decoder's complaint about a request cut short is not a bad request.
-            if let exchange, !exchange.requestEnded {
+            if let exchange, !exchange.body.isEnded {
                 exchange.body.fail(.connectionClosed)
-                exchange.requestEnded = true
                 exchange.settleWaiter()
             }
             return
@@ -189,10 +188,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         writabilityWaiters = []
         for waiter in waiters { waiter.fail(HTTPDError.connectionClosed) }
         if let exchange {
-            if !exchange.requestEnded {
-                exchange.body.fail(.connectionClosed)
-                exchange.requestEnded = true
-            }
+            exchange.body.fail(.connectionClosed)
             exchange.settleWaiter()
             self.exchange = nil  // the handler may still hold it; writes now throw connectionClosed
         }
@@ -235,7 +231,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         if inputBroken || !pending.isEmpty { return false }
         // No request starts while the client is not taking the responses (see `receive`).
         guard let exchange else { return context.channel.isWritable }
-        return !exchange.requestEnded && (exchange.bodyRequested || exchange.handlerFinished)
+        return !exchange.body.isEnded && (exchange.bodyRequested || exchange.handlerFinished)
     }
 
     /// Lets NIO read again if it was held back and the connection can now use the bytes.
@@ -251,7 +247,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     /// Routes one inbound event: to the request being received, or to the queue behind it.
     private func receive(_ event: InboundEvent) {
         guard phase == .open, !inputBroken else { return }
-        if let exchange, !exchange.requestEnded {
+        if let exchange, !exchange.body.isEnded {
             deliver(event, to: exchange)
         } else if exchange != nil || !pending.isEmpty || !context.channel.isWritable {
             // Behind the request in progress, or the client is not reading what was answered:
@@ -288,9 +284,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             rejectAndClose(status: rejected.status, withBody: head.method != .HEAD)
             return
         }
-        var body = RequestBody(
+        let body = RequestBody(
             limit: shared.settings.maxRequestBodyLength, declared: verdict.hasBody, expectedLength: verdict.contentLength)
-        if verdict.contentLength == 0 { body.finish() }
         let exchange = Exchange(connection: self, head: head, body: body, expectsContinue: verdict.expectsContinue)
         if verdict.hasBody, verdict.contentLength == nil { exchange.chunkFramingStart = meter.bytesSinceMark }
         self.exchange = exchange
@@ -333,11 +328,11 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         exchange.handlerFinished = true
         exchange.task = nil
         response.handlerDidFinish(failure: failure)
-        if !exchange.requestEnded {
+        if !exchange.body.isEnded {
             exchange.body.skipping = true
             if exchange.closeAfterResponse, exchange.responseFinished {
                 inputBroken = true  // no use reading a body nobody wants before closing
-                exchange.requestEnded = true
+                exchange.body.abandon()
             } else {
                 watchdog.watch(.body)
             }
@@ -358,7 +353,6 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             }
         case .end:
             exchange.body.finish()
-            exchange.requestEnded = true
             watchdog.stop(.body)
             exchange.settleWaiter()
             completeIfDone(exchange)
@@ -381,7 +375,6 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     /// The body went wrong: the handler's `body()` throws `error`, and the connection closes after the response.
     private func abandonBody(of exchange: Exchange, because error: HTTPDError) {
         exchange.body.fail(error)
-        exchange.requestEnded = true
         exchange.closeAfterResponse = true
         inputBroken = true
         watchdog.stop(.body)
@@ -392,7 +385,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     /// Ends the exchange once its request is in, its handler returned and its response is out, then
     /// starts the next request or closes.
     private func completeIfDone(_ exchange: Exchange) {
-        guard exchange === self.exchange, exchange.requestEnded, exchange.handlerFinished,
+        guard exchange === self.exchange, exchange.body.isEnded, exchange.handlerFinished,
             exchange.responseFinished
         else { return }
         self.exchange = nil
@@ -414,7 +407,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         defer { processingPending = false }
         while phase == .open, let event = pending.first {
             if let exchange {
-                guard !exchange.requestEnded else { break }
+                guard !exchange.body.isEnded else { break }
                 pending.removeFirst()
                 deliver(event, to: exchange)
             } else {
@@ -465,7 +458,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     /// Decides the `Connection` header of a response about to start, and whether the connection closes after it.
     func connectionHeader(for exchange: Exchange, handlerAskedClose: Bool, untilClose: Bool) -> ResponseHead.ConnectionHeader {
-        let unreadExpectedBody = exchange.expectsContinue && !exchange.continueSent && !exchange.requestEnded
+        let unreadExpectedBody = exchange.expectsContinue && !exchange.continueSent && !exchange.body.isEnded
         if handlerAskedClose || untilClose || !exchange.keepAliveRequested || draining || inputBroken
             || unreadExpectedBody || exchange.closeAfterResponse
         {
@@ -564,7 +557,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
                 closeNow()
             }
         case .body:
-            guard let exchange, !exchange.requestEnded else { return }
+            guard let exchange, !exchange.body.isEnded else { return }
             logger.debug("request body timed out", metadata: logMetadata)
             abandonBody(of: exchange, because: .requestTimedOut)
         case .response:

@@ -1,15 +1,22 @@
 import NIOCore
 
-/// A request body as it arrives: collected for the handler up to the limit, or skipped.
+/// A request body as it arrives: collected for the handler up to the limit, or skipped. It is the one
+/// record of where the request stands: `isEnded` is what the connection asks, `outcome` what the
+/// handler's `body()` gets.
 struct RequestBody {
-    /// Where the body stands.
+    /// Where the request stands.
     enum State {
-        /// More may come.
+        /// Its end (the decoder's end of message) has not been seen: more body may come. A request that
+        /// declared no body (or `Content-Length: 0`) is in this state too until its end is seen, but
+        /// its `outcome` is already known.
         case receiving
         /// All of it arrived.
         case complete
-        /// It broke: over the limit, bad framing, stalled or cut off.
+        /// It broke: over the limit, bad framing, stalled or cut off (the client went away).
         case failed(HTTPDError)
+        /// Not read to its end, on purpose: the handler finished without it and the connection closes
+        /// after the response, so what is left is never read.
+        case abandoned
     }
 
     /// The largest body accepted.
@@ -29,13 +36,18 @@ struct RequestBody {
     /// Whether arriving bytes are thrown away rather than collected (the handler finished without reading).
     var skipping = false
 
-    /// A body of at most `limit` bytes, `expectedLength` of them when declared; a request that declared
-    /// none is settled at once.
+    /// A body of at most `limit` bytes, `expectedLength` of them when declared (a `Content-Length: 0`
+    /// counts as declaring none).
     init(limit: Int, declared: Bool, expectedLength: Int? = nil) {
         self.limit = limit
-        self.declared = declared
+        self.declared = declared && expectedLength != 0
         self.expectedLength = expectedLength
-        if !declared { state = .complete }
+    }
+
+    /// Whether the request has ended, one way or another: nothing more of it is read as this request.
+    var isEnded: Bool {
+        if case .receiving = state { return false }
+        return true
     }
 
     /// Takes one part; false when it carries the body over the limit (the body then fails).
@@ -68,12 +80,12 @@ struct RequestBody {
         rawBytes - received <= (parts + 1) * allowance
     }
 
-    /// The body ended.
+    /// The request's end was seen.
     mutating func finish() {
         if case .receiving = state { state = .complete }
     }
 
-    /// The body broke with `error`, unless it already ended.
+    /// The body broke with `error`, unless the request already ended.
     mutating func fail(_ error: HTTPDError) {
         if case .receiving = state {
             state = .failed(error)
@@ -81,12 +93,21 @@ struct RequestBody {
         }
     }
 
-    /// What `HTTPRequest.body()` answers once the body is settled; nil while it is still arriving.
+    /// What is left of the request will not be read (the connection closes after the response).
+    mutating func abandon() {
+        if case .receiving = state {
+            state = .abandoned
+            bytes = nil
+        }
+    }
+
+    /// What `HTTPRequest.body()` answers; nil while a declared body is still arriving.
     var outcome: Result<[UInt8]?, HTTPDError>? {
         switch state {
-        case .receiving: return nil
-        case .complete: return .success(declared ? (bytes ?? []) : nil)
+        case .receiving: return declared ? nil : .success(expectedLength == 0 ? [] : nil)
+        case .complete: return .success(declared ? (bytes ?? []) : (expectedLength == 0 ? [] : nil))
         case .failed(let error): return .failure(error)
+        case .abandoned: return .failure(.connectionClosed)
         }
     }
 }
