@@ -21,8 +21,26 @@ final class Exchange: @unchecked Sendable {
     var bodyRequested = false
     /// The handler returned or threw.
     var handlerFinished = false
+    /// Where the response stands.
+    enum ResponseProgress {
+        /// Nothing of it was handed to the connection.
+        case notStarted
+        /// `begin` sent (or buffered) the head; body parts follow, framed as given, until `end`.
+        case streaming(BodyFraming)
+        /// The head went out and the file follows in slices (framed by `Content-Length`).
+        case sendingFile
+        /// Its last byte was handed to the channel.
+        case finished
+    }
+
+    /// Where the response stands: `HTTPResponse` starts it, the connection finishes it.
+    var response = ResponseProgress.notStarted
+
     /// The last byte of the response was handed to the channel.
-    var responseFinished = false
+    var responseFinished: Bool {
+        if case .finished = response { return true }
+        return false
+    }
     /// The connection closes once the response is out.
     var closeAfterResponse = false
     /// The handler waiting in `body()`, if any.

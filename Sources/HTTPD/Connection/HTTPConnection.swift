@@ -484,7 +484,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         }
         watchdog.watch(.response)
         if finishesResponse {
-            exchange.responseFinished = true
+            exchange.response = .finished
             completeIfDone(exchange)
             return nil
         }

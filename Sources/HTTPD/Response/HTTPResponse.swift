@@ -12,15 +12,7 @@ import NIOCore
 /// and nothing is sent. Responses to `HEAD` carry the headers `GET` would get and no body; 204 and 304
 /// responses carry no body.
 public final class HTTPResponse: @unchecked Sendable {
-    /// Where the response stands; touched only on the connection's event loop.
-    enum State {
-        case initial
-        case streaming(BodyFraming)
-        case complete
-    }
-
     let exchange: Exchange
-    private var state = State.initial
     /// Streamed output not yet handed to the connection.
     private var output = ByteBuffer()
     private var outputLimit: Int
@@ -82,7 +74,7 @@ public final class HTTPResponse: @unchecked Sendable {
     private func writeWhole(
         status: Int, headers: [(name: String, value: String)], body: some ResponseBodyBytes
     ) throws(HTTPDError) -> EventLoopFuture<Void>? {
-        guard case .initial = state else { throw .responseAlreadyStarted }
+        guard case .notStarted = exchange.response else { throw .responseAlreadyStarted }
         let sendsBody = ResponseHead.allowsBody(status)
         let length = body.responseByteCount
         var buffer = try encodeHead(
@@ -91,7 +83,6 @@ public final class HTTPResponse: @unchecked Sendable {
             body.writeResponseBytes(into: &buffer)
             bytesSent = length
         }
-        state = .complete
         return try connection.send(.byteBuffer(buffer), for: exchange, finishesResponse: true)
     }
 
@@ -103,11 +94,11 @@ public final class HTTPResponse: @unchecked Sendable {
     /// on `forceOutput()`, or on `end()`.
     nonisolated(nonsending) public func begin(status: Int, headers: [(name: String, value: String)] = []) async throws {
         try await onLoop { () throws(HTTPDError) -> EventLoopFuture<Void>? in
-            guard case .initial = self.state else { throw .responseAlreadyStarted }
+            guard case .notStarted = self.exchange.response else { throw .responseAlreadyStarted }
             let framing: BodyFraming =
                 !ResponseHead.allowsBody(status) ? .none : self.exchange.isHTTP10 ? .untilClose : .chunked
             self.output = try self.encodeHead(status: status, headers: headers, framing: framing, extraCapacity: 0)
-            self.state = .streaming(framing)
+            self.exchange.response = .streaming(framing)
             return nil
         }
     }
@@ -159,7 +150,6 @@ public final class HTTPResponse: @unchecked Sendable {
         if case .chunked = framing, !exchange.isHead {
             output.writeStaticString("0\r\n\r\n")
         }
-        state = .complete
         return try sendOutput(finishing: true)
     }
 
@@ -173,9 +163,10 @@ public final class HTTPResponse: @unchecked Sendable {
     }
 
     private func streamingFraming() throws(HTTPDError) -> BodyFraming {
-        switch state {
-        case .initial: throw .responseNotBegun
-        case .complete: throw .responseAlreadyEnded
+        switch exchange.response {
+        case .notStarted: throw .responseNotBegun
+        case .finished: throw .responseAlreadyEnded
+        case .sendingFile: throw .responseAlreadyStarted
         case .streaming(let framing): return framing
         }
     }
@@ -224,25 +215,24 @@ public final class HTTPResponse: @unchecked Sendable {
         }
         do {
             try await onLoop { () throws(HTTPDError) -> EventLoopFuture<Void>? in
-                guard case .initial = self.state else { throw .responseAlreadyStarted }
+                guard case .notStarted = self.exchange.response else { throw .responseAlreadyStarted }
                 let sendsBody = length > 0 && ResponseHead.allowsBody(status) && !self.exchange.isHead
                 if sendsBody { self.connection.setCorked(true) }
                 let head = try self.encodeHead(
                     status: status, headers: headers,
                     framing: ResponseHead.allowsBody(status) ? .length(Int(length)) : .none, extraCapacity: 0)
-                self.state = sendsBody ? .streaming(.length(Int(length))) : .complete
+                if sendsBody { self.exchange.response = .sendingFile }
                 return try self.connection.send(
                     .byteBuffer(head), for: self.exchange, finishesResponse: !sendsBody, promise: sendsBody ? nil : lastWrite)
             }
             var position = offset
             let end = offset + length
-            while case .streaming = state, position < end {
+            while case .sendingFile = exchange.response, position < end {
                 let slice = FileRegion(
                     fileHandle: file.handle, readerIndex: Int(position), endIndex: Int(min(end, position + OpenFile.sliceSize)))
                 position += Int64(slice.readableBytes)
                 let last = position == end
                 try await onLoop { () throws(HTTPDError) -> EventLoopFuture<Void>? in
-                    if last { self.state = .complete }
                     self.bytesSent += slice.readableBytes
                     return try self.connection.send(
                         .fileRegion(slice), for: self.exchange, finishesResponse: last, promise: last ? lastWrite : nil)
@@ -309,8 +299,8 @@ public final class HTTPResponse: @unchecked Sendable {
         // A client that went away (or was cut off by a timeout) is not a server error: log it at debug.
         let clientGone: Bool
         if case .connectionClosed? = failure as? HTTPDError { clientGone = true } else { clientGone = connection.phase == .closed }
-        switch state {
-        case .initial:
+        switch exchange.response {
+        case .notStarted:
             let status: Int
             if let failure {
                 status = (failure as? HTTPDError)?.responseStatus ?? 500
@@ -325,26 +315,25 @@ public final class HTTPResponse: @unchecked Sendable {
             }
             let text = "\(status) \(StatusReason.phrase(status))\n"
             _ = try? writeWhole(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: text)
-        case .streaming:
+        case .streaming, .sendingFile:
             if let failure {
                 if clientGone {
                     logger.debug("handler for \(exchange.head.uri) stopped streaming: \(failure)", metadata: connection.logMetadata)
                 } else {
                     logger.error("handler for \(exchange.head.uri) threw during a streamed response: \(failure)", metadata: connection.logMetadata)
                 }
-                state = .complete
                 connection.closeNow()
             } else {
-                _ = try? finishStream()
+                _ = try? finishStream()  // a file is only left unsent by a throw
             }
-        case .complete:
+        case .finished:
             if let failure {
                 logger.warning("handler for \(exchange.head.uri) threw after responding: \(failure)", metadata: connection.logMetadata)
             }
         }
-        if case .streaming = state { return }
-        if !exchange.responseFinished, connection.phase != .closed {
-            // The write failed (the client is gone): nothing more can be sent.
+        if !exchange.responseFinished {
+            // The last write failed (the client is gone) or the response was cut short: nothing more
+            // can be sent on this connection.
             connection.closeNow()
         }
     }
