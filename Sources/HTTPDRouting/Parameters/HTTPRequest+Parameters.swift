@@ -2,7 +2,8 @@ import HTTPD
 
 extension HTTPRequest {
     /// The key under which a router keeps a request's path parameters in `userInfo`.
-    static let parametersKey = "HTTPDRouting.parameters"
+    /// (Short enough to be stored inline: hashing it reads no heap memory.)
+    static let parametersKey = "path.params"
 
     /// The path parameters of the route that matched (`:id` in `/todos/:id`), percent-decoded; empty
     /// outside a `Router`.

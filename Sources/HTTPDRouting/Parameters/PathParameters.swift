@@ -14,8 +14,8 @@ public struct PathParameters: Sendable, Sequence {
         pairs = []
     }
 
-    init(names: [String], values: [String]) {
-        pairs = Array(zip(names, values))
+    init(_ pairs: [(name: String, value: String)]) {
+        self.pairs = pairs
     }
 
     /// Whether the route matched no parameters.

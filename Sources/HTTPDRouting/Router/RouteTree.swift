@@ -9,10 +9,19 @@ struct Route: Sendable {
 
 /// The routes of one path pattern, by method (`*` for any method).
 struct RouteMethods: Sendable {
-    var routes: [String: Route] = [:]
+    private(set) var routes: [String: Route] = [:]
+    /// The GET route again, found without hashing for the most common method.
+    private var get: Route?
+
+    /// Sets the route for `method`.
+    mutating func set(_ route: Route, for method: String) {
+        routes[method] = route
+        if method == "GET" { get = route }
+    }
 
     /// The route for `method`: its own, else GET's for HEAD, else the any-method route.
     func route(for method: String) -> Route? {
+        if method == "GET", let get { return get }
         if let route = routes[method] { return route }
         if method == "HEAD", let route = routes["GET"] { return route }
         return routes["*"]
@@ -40,7 +49,8 @@ enum RouteLookup {
 /// One node of the route tree: a path position, its literal children, its parameter child, and the
 /// routes that end here or take the rest of the path from here.
 struct RouteNode: Sendable {
-    private var literals: [String: RouteNode] = [:]
+    /// Keyed by `Substring` so a request's segment is looked up without making a `String` of it.
+    private var literals: [Substring: RouteNode] = [:]
     /// The child for a `:name` segment (at most one; an array because a struct cannot hold itself).
     private var parameter: [RouteNode] = []
     /// The routes of a pattern that ends here.
@@ -52,34 +62,37 @@ struct RouteNode: Sendable {
     mutating func insert(_ segments: ArraySlice<RoutePattern.Segment>, method: String, route: Route) {
         guard let first = segments.first else {
             methods = methods ?? RouteMethods()
-            methods!.routes[method] = route
+            methods!.set(route, for: method)
             return
         }
         switch first {
         case .literal(let text):
-            literals[text, default: RouteNode()].insert(segments.dropFirst(), method: method, route: route)
+            literals[Substring(text), default: RouteNode()].insert(segments.dropFirst(), method: method, route: route)
         case .parameter:
             if parameter.isEmpty { parameter.append(RouteNode()) }
             parameter[0].insert(segments.dropFirst(), method: method, route: route)
         case .rest:
             rest = rest ?? RouteMethods()
-            rest!.routes[method] = route
+            rest!.set(route, for: method)
         }
     }
 
     /// The route for `method` and `path`. Literal segments are tried before parameters, and both before
     /// `**`; the first pattern that matches the path decides (405 when it has no route for the method).
     func lookup(method: String, path: String) -> RouteLookup {
-        var segments: [Substring] = []
-        for segment in path.split(separator: "/") { segments.append(segment) }
         var values: [Substring] = []
-        guard let methods = match(segments, from: 0, path: path, values: &values) else { return .notFound }
+        guard let methods = match(path, from: path.utf8.startIndex, values: &values) else { return .notFound }
         guard let route = methods.route(for: method) else { return .methodNotAllowed(allow: methods.allow) }
         return .found(route, values: values)
     }
 
-    private func match(_ segments: [Substring], from index: Int, path: String, values: inout [Substring]) -> RouteMethods? {
-        guard index < segments.count else {
+    /// Matches the segments of `path` from `start` (a byte position), skipping empty ones; scans bytes,
+    /// as splitting a `String` would walk it character by character.
+    private func match(_ path: String, from start: String.Index, values: inout [Substring]) -> RouteMethods? {
+        let bytes = path.utf8
+        var first = start
+        while first < bytes.endIndex, bytes[first] == UInt8(ascii: "/") { first = bytes.index(after: first) }
+        guard first < bytes.endIndex else {
             if let methods { return methods }
             if let rest {
                 values.append("")
@@ -87,17 +100,19 @@ struct RouteNode: Sendable {
             }
             return nil
         }
-        let segment = segments[index]
-        if let child = literals[String(segment)], let found = child.match(segments, from: index + 1, path: path, values: &values) {
+        let end = bytes[first...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
+        let segment = Substring(bytes[first..<end])
+        if let child = literals[segment], let found = child.match(path, from: end, values: &values) {
             return found
         }
         if let child = parameter.first {
+            if values.isEmpty { values.reserveCapacity(4) }
             values.append(segment)
-            if let found = child.match(segments, from: index + 1, path: path, values: &values) { return found }
+            if let found = child.match(path, from: end, values: &values) { return found }
             values.removeLast()
         }
         if let rest {
-            values.append(path[segment.startIndex...])
+            values.append(Substring(bytes[first...]))
             return rest
         }
         return nil

@@ -135,20 +135,21 @@ public final class Router: HTTPMux, RouteRegistrar {
 
     /// The captured values, percent-decoded (the rest of the path segment by segment), by name.
     private static func parameters(_ names: [String], _ values: [Substring]) throws -> PathParameters {
-        var decoded: [String] = []
-        decoded.reserveCapacity(values.count)
+        var pairs: [(name: String, value: String)] = []
+        pairs.reserveCapacity(values.count)
         for (name, value) in zip(names, values) {
             let text: String?
             if name == "**" {
-                let parts = value.split(separator: "/", omittingEmptySubsequences: false).map(PercentDecoding.decode)
+                let parts = value.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+                    .map { PercentDecoding.decode(Substring($0)) }
                 text = parts.contains(nil) ? nil : parts.map { $0! }.joined(separator: "/")
             } else {
                 text = PercentDecoding.decode(value)
             }
             guard let text else { throw HTTPError(400, "malformed percent-encoding in the path") }
-            decoded.append(text)
+            pairs.append((name, text))
         }
-        return PathParameters(names: names, values: decoded)
+        return PathParameters(pairs)
     }
 
     private static func isMethodCharacter(_ byte: UInt8) -> Bool {
