@@ -41,8 +41,8 @@ final class Exchange: @unchecked Sendable {
         if case .finished = response { return true }
         return false
     }
-    /// The connection closes once the response is out.
-    var closeAfterResponse = false
+    /// Why the connection closes once the response is out; nil while it stays open.
+    var closeReason: HTTP1ConnectionState.CloseReason?
     /// The handler waiting in `body()`, if any.
     var bodyWaiter: EventLoopPromise<[UInt8]?>?
     /// For a chunked body: the connection's raw byte count (`InboundTrafficMeter.bytesSinceMark`) when

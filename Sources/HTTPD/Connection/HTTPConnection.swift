@@ -28,22 +28,6 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         case failure(any Error)
     }
 
-    /// Where the connection stands.
-    enum Phase {
-        /// Serving requests.
-        case open
-        /// The server decided to close after the last response: what was written is still going out
-        /// (bounded by the response timeout: it must make progress), and what the client sends is
-        /// read and discarded (bounded by `lingerByteLimit`).
-        case closingAfterOutput
-        /// The last response is out and the write side is shut: reading and discarding until the
-        /// client closes, the linger time ends or `lingerByteLimit` bytes were discarded (so the client
-        /// gets the answer, not a reset).
-        case lingering
-        /// Closed.
-        case closed
-    }
-
     /// How long a closing connection keeps reading and discarding what the client still sends once
     /// its last response is out.
     static let lingerTime = TimeAmount.seconds(2)
@@ -83,11 +67,10 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     /// Inside `channelRead`: flushes wait for `channelReadComplete`, so pipelined responses share a write.
     private var inReadBatch = false
     private var flushPending = false
-    private(set) var phase = Phase.open
-    /// The input can no longer be trusted (a parse error, a body over the limit): read nothing more as requests.
-    private var inputBroken = false
-    /// The server is stopping gracefully: close once the current request is answered.
-    private var draining = false
+    /// Where the connection stands, and what follows from it.
+    private var state = HTTP1ConnectionState()
+    /// The connection's life (for the response: whether it may still write).
+    var phase: HTTP1ConnectionState.Phase { state.phase }
 
     private var writabilityWaiters: [EventLoopPromise<Void>] = []
     /// Ends a lingering close; cancelled when the client closes first, so nothing outlives the channel.
@@ -129,7 +112,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        phase = .closed
+        _ = state.closed()
         watchdog.stopAll()
         lingerTimer?.cancel()
         lingerTimer = nil
@@ -182,7 +165,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        phase = .closed
+        _ = state.closed()
         watchdog.stopAll()
         let waiters = writabilityWaiters
         writabilityWaiters = []
@@ -223,15 +206,17 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     /// Whether the connection can use more bytes now.
     private var wantsInput: Bool {
-        switch phase {
-        case .open: break
-        case .closingAfterOutput, .lingering: return true  // discarded, up to lingerByteLimit
-        case .closed: return false
-        }
-        if inputBroken || !pending.isEmpty { return false }
-        // No request starts while the client is not taking the responses (see `receive`).
-        guard let exchange else { return context.channel.isWritable }
-        return !exchange.body.isEnded && (exchange.bodyRequested || exchange.handlerFinished)
+        state.wantsInput(exchange: exchangeView, pendingIsEmpty: pending.isEmpty, outputWritable: outputWritable)
+    }
+
+    /// Whether the client is taking what was written (the channel is under its high-water mark).
+    private var outputWritable: Bool {
+        context?.channel.isWritable ?? false
+    }
+
+    /// The request in progress, as the state's decisions see it.
+    private var exchangeView: HTTP1ConnectionState.ExchangeView? {
+        exchange.map { .init(requestEnded: $0.body.isEnded, bodyWanted: $0.bodyRequested || $0.handlerFinished) }
     }
 
     /// Lets NIO read again if it was held back and the connection can now use the bytes.
@@ -246,16 +231,18 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     /// Routes one inbound event: to the request being received, or to the queue behind it.
     private func receive(_ event: InboundEvent) {
-        guard phase == .open, !inputBroken else { return }
-        if let exchange, !exchange.body.isEnded {
-            deliver(event, to: exchange)
-        } else if exchange != nil || !pending.isEmpty || !context.channel.isWritable {
-            // Behind the request in progress, or the client is not reading what was answered:
-            // wait, so a client that pipelines without reading cannot make responses pile up.
+        switch state.route(exchange: exchangeView, pendingIsEmpty: pending.isEmpty, outputWritable: outputWritable) {
+        case .toExchange:
+            deliver(event, to: exchange!)
+        case .queue:
+            // Behind the request in progress, or the client is not reading what was answered: wait,
+            // so that a client that pipelines without reading cannot make responses pile up.
             pending.append(event)
-            if case .failure = event { inputBroken = true }
-        } else {
+            if case .failure = event { state.inputBroke() }
+        case .start:
             start(event)
+        case .drop:
+            break
         }
     }
 
@@ -295,7 +282,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         // NIOHTTP1's decoder reads nothing after a request it takes for an upgrade, and this server
         // upgrades to nothing: answer it as if `Upgrade` were absent, then close, so that a request
         // pipelined behind it is not left unanswered and what the client sends does not pile up.
-        if request.asksToUpgrade { exchange.closeAfterResponse = true }
+        if request.asksToUpgrade { exchange.closeReason = .upgradeRequested }
         let response = HTTPResponse(exchange: exchange)
         let handler = BuiltInHandlers.handler(for: request, mux: shared.mux, settings: shared.settings)
         run(handler, request: request, response: response, exchange: exchange)
@@ -330,8 +317,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         response.handlerDidFinish(failure: failure)
         if !exchange.body.isEnded {
             exchange.body.skipping = true
-            if exchange.closeAfterResponse, exchange.responseFinished {
-                inputBroken = true  // no use reading a body nobody wants before closing
+            if exchange.closeReason != nil, exchange.responseFinished {
+                state.inputBroke()  // no use reading a body nobody wants before closing
                 exchange.body.abandon()
             } else {
                 watchdog.watch(.body)
@@ -375,8 +362,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     /// The body went wrong: the handler's `body()` throws `error`, and the connection closes after the response.
     private func abandonBody(of exchange: Exchange, because error: HTTPDError) {
         exchange.body.fail(error)
-        exchange.closeAfterResponse = true
-        inputBroken = true
+        exchange.closeReason = .brokenRequest
+        state.inputBroke()
         watchdog.stop(.body)
         exchange.settleWaiter()
         completeIfDone(exchange)
@@ -393,7 +380,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
         if context.channel.isWritable {
             watchdog.stop(.response)
         }
-        if exchange.closeAfterResponse || draining {
+        if exchange.closeReason != nil || state.intake == .draining {
             closeAfterOutput()
             return
         }
@@ -417,7 +404,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             }
         }
         if phase == .open, exchange == nil, pending.isEmpty {
-            if inputBroken {
+            if state.intake == .broken {
                 closeAfterOutput()
                 return
             }
@@ -458,11 +445,12 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     /// Decides the `Connection` header of a response about to start, and whether the connection closes after it.
     func connectionHeader(for exchange: Exchange, handlerAskedClose: Bool, untilClose: Bool) -> ResponseHead.ConnectionHeader {
-        let unreadExpectedBody = exchange.expectsContinue && !exchange.continueSent && !exchange.body.isEnded
-        if handlerAskedClose || untilClose || !exchange.keepAliveRequested || draining || inputBroken
-            || unreadExpectedBody || exchange.closeAfterResponse
-        {
-            exchange.closeAfterResponse = true
+        let reason = state.closeReason(
+            exchangeReason: exchange.closeReason, keepAliveRequested: exchange.keepAliveRequested,
+            handlerAskedClose: handlerAskedClose, bodyUntilClose: untilClose,
+            unreadExpectedBody: exchange.expectsContinue && !exchange.continueSent && !exchange.body.isEnded)
+        if let reason {
+            exchange.closeReason = reason
             return .close
         }
         return exchange.isHTTP10 ? .keepAlive : .omitted
@@ -509,8 +497,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     /// Closes the connection at once, cutting off a response in progress.
     func closeNow() {
-        guard phase != .closed else { return }
-        phase = .closed
+        guard state.closed() else { return }
         context.flush()
         context.close(promise: nil)
     }
@@ -571,7 +558,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     /// Answers a request the server refuses before routing (or a head that never completed), then closes.
     private func rejectAndClose(status: Int, withBody: Bool = true) {
-        inputBroken = true
+        state.inputBroke()
         var buffer = allocator.buffer(capacity: 160)
         let text =
             status == 505
@@ -593,20 +580,17 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     /// Every step is bounded: the output must make progress within the response timeout, the linger
     /// lasts at most `lingerTime`, and at most `lingerByteLimit` bytes are discarded in all.
     private func closeAfterOutput() {
-        guard phase == .open else { return }
-        phase = .closingAfterOutput
+        guard state.beginClosingAfterOutput() else { return }
         watchdog.stop(.head)
         watchdog.stop(.body)
         watchdog.watch(.response)
-        inputBroken = true
         flushPending = false
         meter.discard(upTo: Self.lingerByteLimit)
         let done = eventLoop.makePromise(of: Void.self)
         let context = self.context!
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: done)
         done.futureResult.assumeIsolated().whenComplete { [self] _ in
-            guard phase == .closingAfterOutput else { return }
-            phase = .lingering
+            guard state.outputFlushed() else { return }
             watchdog.stopAll()
             context.close(mode: .output, promise: nil)
             let channel = context.channel
@@ -617,7 +601,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     /// Stops taking new requests: closes after the current response, or now if idle and `closingIdle`.
     func beginDrain(closingIdle: Bool = true) {
-        draining = true
+        state.beginDraining()
         if closingIdle, phase == .open, exchange == nil, pending.isEmpty {
             closeNow()
         }
