@@ -3,7 +3,8 @@ import NIOHTTP1
 import NIOPosix
 
 /// Binds a listening socket and builds each accepted connection's pipeline:
-/// `InboundTrafficMeter` → NIOHTTP1's request decoder, with limits from the settings → `HTTPConnection`.
+/// `InboundTrafficMeter` → NIOHTTP1's request decoder, with limits from the settings → `HTTPConnection`;
+/// on a listener that expects the PROXY protocol, `ProxyProtocolHandler` first.
 enum Listener {
     /// How many connections a listener accepts per event-loop turn (NIO's default is 4), so a burst of
     /// connects is taken promptly.
@@ -15,7 +16,7 @@ enum Listener {
     /// Listens on `address` and serves every accepted connection with `shared`.
     static func bind(
         _ address: ServerAddress, backlog: Int, socketOptions: [SocketOption], shared: ServerContext,
-        group: any EventLoopGroup
+        group: any EventLoopGroup, proxyProtocol: Bool = false
     ) async throws(HTTPDError) -> any Channel {
         let settings = shared.settings
         var bootstrap = ServerBootstrap(group: group)
@@ -47,7 +48,7 @@ enum Listener {
                     maximum: max(65536, settings.inputBufferSize)))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try addHandlers(to: channel, shared: shared)
+                    try addHandlers(to: channel, shared: shared, proxyProtocol: proxyProtocol)
                 }
             }
         if socketOptions.contains(.reuseAddress) {
@@ -70,7 +71,7 @@ enum Listener {
     }
 
     /// Builds one accepted connection's pipeline (internal so the fuzz target builds the same one).
-    static func addHandlers(to channel: any Channel, shared: ServerContext) throws {
+    static func addHandlers(to channel: any Channel, shared: ServerContext, proxyProtocol: Bool = false) throws {
         let settings = shared.settings
         let token = settings.maxTokenLength
         var limits = NIOHTTPDecoderLimitConfiguration()
@@ -85,6 +86,15 @@ enum Listener {
         let connection = HTTPConnection(
             shared: shared, meter: meter, executor: shared.executors.executor(for: channel.eventLoop))
         let sync = channel.pipeline.syncOperations
+        if proxyProtocol {
+            // Before HTTP (and before TLS, were there any): the header is the first thing on the wire.
+            try sync.addHandler(
+                ProxyProtocolHandler(timeLimit: TimeAmount(settings.requestTimeout), logger: shared.logger))
+        }
+        // A connection accepted while the server drains is served once, then closed.
+        let handover = shared.handover
+        handover.countAccepted()
+        if handover.isDraining { connection.beginDrain(closingIdle: false) }
         try sync.addHandler(meter)
         // The decoder keeps at most one head and one read's bytes (it stops parsing after an upgrade
         // request, and a connection then closes): past that the client gets 400, never a growing buffer.

@@ -16,13 +16,23 @@ final class ServerContext: Sendable {
     let executors: EventLoopExecutors
     /// The open connections, so that the server can close them when it stops.
     let connections: ConnectionRegistry
+    /// How requests find their original client behind proxies; nil (the usual case, and free) when the
+    /// server trusts no proxy and no listener expects the PROXY protocol.
+    let origins: ClientOrigins?
+    /// The server is draining (`HTTPServer.isDraining`), and how many connections were accepted.
+    let handover: ListenerHandover
 
-    init(server: HTTPServer, mux: any HTTPMux, settings: HTTPSettings, logger: Logger, group: any EventLoopGroup) {
+    init(
+        server: HTTPServer, mux: any HTTPMux, settings: HTTPSettings, logger: Logger, group: any EventLoopGroup,
+        origins: ClientOrigins? = nil
+    ) {
         self.server = server
         self.mux = mux
         self.settings = settings
         self.logger = logger
         self.executors = EventLoopExecutors(group: group)
         self.connections = ConnectionRegistry()
+        self.origins = origins
+        self.handover = ListenerHandover()
     }
 }

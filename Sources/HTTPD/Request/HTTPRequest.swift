@@ -16,9 +16,23 @@ public final class HTTPRequest: Sendable {
     /// The protocol: `"HTTP/1.1"` or `"HTTP/1.0"`.
     public let proto: String
     /// The client's IP address (`"127.0.0.1"`, `"::1"`), or the socket path for a Unix-domain client.
+    ///
+    /// Behind a proxy this is the original client: from the connection's PROXY header on a listener that
+    /// expects one, and from the forwarding headers when the peer is one of the server's trusted proxies
+    /// (see `TrustedProxies`). `peerAddress` is the socket's own peer.
     public let client: String
-    /// The client's port, when it has one.
+    /// The client's port, when it has one (nil when a proxy's `X-Forwarded-For` named the client).
     public let clientPort: Int?
+    /// The socket's peer: the same as `client`, unless a PROXY header or a trusted proxy named another.
+    public var peerAddress: String { origin?.peerAddress ?? client }
+    /// The socket peer's port, when it has one.
+    public var peerPort: Int? { origin == nil ? clientPort : origin!.peerPort }
+    /// The scheme the client used: `"http"`, or what a trusted proxy reported (`"https"` when it
+    /// terminated TLS and sent `X-Forwarded-Proto: https` or `Forwarded: proto=https`).
+    public var scheme: String { origin?.scheme ?? "http" }
+    /// What PROXY header and trusted proxies said about the client; nil when nothing (and always
+    /// without proxy settings).
+    let origin: RequestOrigin?
     /// Values that layers above the core attach to the request for its handler, by key (a router's path
     /// parameters, a middleware's authenticated user); empty until one does. Touch it only from the
     /// request's handler and the middleware around it, which run one at a time.
@@ -54,8 +68,17 @@ public final class HTTPRequest: Sendable {
         self.method = head.method.rawValue
         self.url = head.uri
         self.proto = head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1"
-        self.client = client
-        self.clientPort = clientPort
+        if let origins = exchange.connection.shared.origins,
+            let origin = origins.origin(peer: client, peerPort: clientPort, fields: fields, connection: exchange.connection)
+        {
+            self.client = origin.client
+            self.clientPort = origin.clientPort
+            self.origin = origin
+        } else {
+            self.client = client
+            self.clientPort = clientPort
+            self.origin = nil
+        }
         self.exchange = exchange
         (self.path, self.params) = RequestTarget.split(head.uri)
     }
@@ -78,8 +101,10 @@ public final class HTTPRequest: Sendable {
 
     /// The host the request is for, as the multiplexer routes it: the authority of an absolute-form
     /// target (`GET http://a.example/x` → `a.example`, whatever `Host` says: RFC 9112 §3.2.2), else the
-    /// `Host` header (`a.example:8080`), else nil (an HTTP/1.0 request without one).
+    /// `Host` header (`a.example:8080`), else nil (an HTTP/1.0 request without one). Behind a trusted
+    /// proxy that reports the host the client asked for (`X-Forwarded-Host`, `Forwarded: host=`), that one.
     public var host: String? {
+        if let origin, let forwarded = origin.host { return forwarded }
         if url.utf8.first != UInt8(ascii: "/"), let authority = RequestTarget.authority(of: url) {
             return String(Substring(authority))
         }

@@ -65,6 +65,10 @@ public final class HTTPServer: Sendable {
     ///   - eventLoopGroup: the loops that run connections and handlers; by default one loop per CPU the
     ///     process may run on (NIO's shared group, unless its CPU affinity allows fewer).
     ///   - logger: where errors and connection events go.
+    ///   - trustedProxies: the proxies whose forwarding headers (`X-Forwarded-For`, or `Forwarded`) name
+    ///     the original client in `HTTPRequest.client`, `scheme` and `host`; none by default.
+    ///   - proxyProtocol: which listeners expect a PROXY protocol header (v1 or v2) on every connection;
+    ///     none by default.
     ///   - addresses: `"host:port"` (port 0 picks a free port), `"[::1]:8080"`, `":8080"`, `"unix:/path"`.
     /// - Throws: `HTTPDError.invalidSetting`, `.invalidAddress` or `.bindFailed` naming the address.
     public static func start(
@@ -74,9 +78,12 @@ public final class HTTPServer: Sendable {
         settings: HTTPSettings = HTTPSettings(),
         eventLoopGroup: (any EventLoopGroup)? = nil,
         logger: Logger = Logger(label: "swift-httpd"),
+        trustedProxies: TrustedProxies? = nil,
+        proxyProtocol: ProxyProtocolMode = .off,
         addresses: [String]
     ) async throws(HTTPDError) -> HTTPServer {
         try settings.validate()
+        try proxyProtocol.validate(against: addresses)
         guard backlog > 0 else { throw .invalidSetting(name: "backlog", value: "\(backlog)") }
         guard !addresses.isEmpty else { throw .invalidAddress("", reason: "no address to listen on") }
         var parsed: [ServerAddress] = []
@@ -84,12 +91,15 @@ public final class HTTPServer: Sendable {
 
         let group = eventLoopGroup ?? DefaultEventLoopGroup.shared
         let server = HTTPServer(mux: mux, settings: settings, logger: logger, group: group)
-        let shared = ServerContext(server: server, mux: mux, settings: settings, logger: logger, group: group)
+        let origins = ClientOrigins(trustedProxies: trustedProxies, proxyProtocol: proxyProtocol.isOn)
+        let shared = ServerContext(
+            server: server, mux: mux, settings: settings, logger: logger, group: group, origins: origins)
         server.context.withLockedValue { $0 = shared }
         for address in parsed {
             do {
                 let channel = try await Listener.bind(
-                    address, backlog: backlog, socketOptions: socketOptions, shared: shared, group: group)
+                    address, backlog: backlog, socketOptions: socketOptions, shared: shared, group: group,
+                    proxyProtocol: proxyProtocol.applies(to: address.text))
                 server.state.withLockedValue {
                     $0.listeners.append(channel)
                     $0.addresses.append(Listener.describe(channel, fallback: address.text))
@@ -186,11 +196,21 @@ public final class HTTPServer: Sendable {
 
     /// Tells every open connection to close once its current request is answered (idle ones now, if
     /// `closingIdle`).
-    private func drainOpenConnections(closingIdle: Bool) async {
+    func drainOpenConnections(closingIdle: Bool) async {
         for connection in openConnections {
             try? await connection.pipeline.handler(type: HTTPConnection.self)
                 .map { $0.beginDrain(closingIdle: closingIdle) }.get()
         }
+    }
+
+    /// The listening channels (for the graceful handover).
+    var listenerChannels: [any Channel] {
+        state.withLockedValue { $0.listeners }
+    }
+
+    /// What the connections share, until the server has stopped.
+    var sharedContext: ServerContext? {
+        context.withLockedValue { $0 }
     }
 
     private var openConnections: [any Channel] {
