@@ -7,23 +7,28 @@
 /// }
 /// ```
 public struct PathParameters: Sendable, Sequence {
-    private var pairs: [(name: String, value: String)]
+    /// The names, in pattern order (the route's own array, shared, not copied per request).
+    private let names: [String]
+    private let values: [String]
 
     /// No parameters.
     public init() {
-        pairs = []
+        names = []
+        values = []
     }
 
-    init(_ pairs: [(name: String, value: String)]) {
-        self.pairs = pairs
+    init(names: [String], values: [String]) {
+        self.names = names
+        self.values = values
     }
 
     /// Whether the route matched no parameters.
-    public var isEmpty: Bool { pairs.isEmpty }
+    public var isEmpty: Bool { values.isEmpty }
 
-    /// The value of the parameter called `name`, or nil.
+    /// The value of the parameter called `name` (`**` for the rest of the path), or nil.
     public subscript(_ name: String) -> String? {
-        pairs.first { $0.name == name }?.value
+        guard let index = names.firstIndex(of: name), index < values.count else { return nil }
+        return values[index]
     }
 
     /// The value of `name` as a `T` (`Int`, `Double`, `Bool`, `String`, …), or nil when there is no
@@ -42,8 +47,8 @@ public struct PathParameters: Sendable, Sequence {
         return value
     }
 
-    /// The parameters in pattern order.
+    /// The parameters in pattern order, as (name, value) pairs.
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
-        pairs.makeIterator()
+        zip(names, values).map { (name: $0, value: $1) }.makeIterator()
     }
 }

@@ -2,20 +2,35 @@
 enum PercentDecoding {
     /// `segment` decoded, or nil when it holds a `%` not followed by two hex digits or decodes to bytes
     /// that are not UTF-8.
-    static func decode(_ segment: Substring) -> String? {
-        guard segment.utf8.contains(UInt8(ascii: "%")) else { return String(segment) }
+    static func decode(_ segment: UnsafeBufferPointer<UInt8>) -> String? {
+        guard segment.contains(UInt8(ascii: "%")) else { return String(validating: segment, as: UTF8.self) }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(segment.utf8.count)
-        var iterator = segment.utf8.makeIterator()
-        while let byte = iterator.next() {
+        bytes.reserveCapacity(segment.count)
+        var index = 0
+        while index < segment.count {
+            let byte = segment[index]
+            index += 1
             guard byte == UInt8(ascii: "%") else {
                 bytes.append(byte)
                 continue
             }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+            guard index + 1 < segment.count, let high = hexValue(segment[index]), let low = hexValue(segment[index + 1]) else {
+                return nil
+            }
             bytes.append(high << 4 | low)
+            index += 2
         }
         return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// The rest of a path (`a/b%20c/d`), each segment decoded on its own, joined by `/` again.
+    static func decodeRest(_ rest: UnsafeBufferPointer<UInt8>) -> String? {
+        var parts: [String] = []
+        for part in rest.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+            guard let text = decode(UnsafeBufferPointer(rebasing: part)) else { return nil }
+            parts.append(text)
+        }
+        return parts.joined(separator: "/")
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

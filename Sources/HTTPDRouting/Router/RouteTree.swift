@@ -38,28 +38,34 @@ struct RouteMethods: Sendable {
 
 /// What a path and method lead to.
 enum RouteLookup {
-    /// A route, with the raw (still percent-encoded) values its pattern captured.
-    case found(Route, values: [Substring])
+    /// A route, with the path parameters its pattern captured, percent-decoded.
+    case found(Route, PathParameters)
     /// Routes for the path, none for the method: the `Allow` value.
     case methodNotAllowed(allow: String)
     /// No route for the path.
     case notFound
+    /// A captured segment holds a bad percent-escape.
+    case malformed
 }
 
 /// One node of the route tree: a path position, its literal children, its parameter child, and the
 /// routes that end here or take the rest of the path from here.
-struct RouteNode: Sendable {
-    /// Keyed by `Substring` so a request's segment is looked up without making a `String` of it.
-    private var literals: [Substring: RouteNode] = [:]
-    /// The child for a `:name` segment (at most one; an array because a struct cannot hold itself).
-    private var parameter: [RouteNode] = []
+///
+/// A class, so matching walks nodes without copying them; nodes change only under the router's lock,
+/// and lookups read them under it too (hence `@unchecked Sendable`).
+final class RouteNode: @unchecked Sendable {
+    /// Literal children, compared byte by byte (a handful per node as a rule: cheaper than hashing).
+    private var literalKeys: [[UInt8]] = []
+    private var literalNodes: [RouteNode] = []
+    /// The child for a `:name` segment.
+    private var parameter: RouteNode?
     /// The routes of a pattern that ends here.
     private var methods: RouteMethods?
     /// The routes of a pattern ending in `**` here.
     private var rest: RouteMethods?
 
     /// Adds `route` for `method` at the end of `segments`, replacing any route the same pattern had for it.
-    mutating func insert(_ segments: ArraySlice<RoutePattern.Segment>, method: String, route: Route) {
+    func insert(_ segments: ArraySlice<RoutePattern.Segment>, method: String, route: Route) {
         guard let first = segments.first else {
             methods = methods ?? RouteMethods()
             methods!.set(route, for: method)
@@ -67,10 +73,19 @@ struct RouteNode: Sendable {
         }
         switch first {
         case .literal(let text):
-            literals[Substring(text), default: RouteNode()].insert(segments.dropFirst(), method: method, route: route)
+            let key = Array(text.utf8)
+            if let index = literalKeys.firstIndex(of: key) {
+                literalNodes[index].insert(segments.dropFirst(), method: method, route: route)
+            } else {
+                let node = RouteNode()
+                literalKeys.append(key)
+                literalNodes.append(node)
+                node.insert(segments.dropFirst(), method: method, route: route)
+            }
         case .parameter:
-            if parameter.isEmpty { parameter.append(RouteNode()) }
-            parameter[0].insert(segments.dropFirst(), method: method, route: route)
+            let node = parameter ?? RouteNode()
+            parameter = node
+            node.insert(segments.dropFirst(), method: method, route: route)
         case .rest:
             rest = rest ?? RouteMethods()
             rest!.set(route, for: method)
@@ -80,19 +95,31 @@ struct RouteNode: Sendable {
     /// The route for `method` and `path`. Literal segments are tried before parameters, and both before
     /// `**`; the first pattern that matches the path decides (405 when it has no route for the method).
     func lookup(method: String, path: String) -> RouteLookup {
-        var values: [Substring] = []
-        guard let methods = match(path, from: path.utf8.startIndex, values: &values) else { return .notFound }
+        var values: [String] = []
+        var malformed = false
+        let found: RouteMethods?
+        if let result = path.utf8.withContiguousStorageIfAvailable({ match($0, from: 0, values: &values, malformed: &malformed) }) {
+            found = result
+        } else {
+            var copy = path
+            found = copy.withUTF8 { match($0, from: 0, values: &values, malformed: &malformed) }
+        }
+        guard let methods = found else { return .notFound }
+        guard !malformed else { return .malformed }
         guard let route = methods.route(for: method) else { return .methodNotAllowed(allow: methods.allow) }
-        return .found(route, values: values)
+        // Values were collected on the way back from the last segment: last first.
+        values.reverse()
+        return .found(route, PathParameters(names: route.names, values: values))
     }
 
-    /// Matches the segments of `path` from `start` (a byte position), skipping empty ones; scans bytes,
-    /// as splitting a `String` would walk it character by character.
-    private func match(_ path: String, from start: String.Index, values: inout [Substring]) -> RouteMethods? {
-        let bytes = path.utf8
+    /// Matches the segments of `path` from byte `start`, skipping empty ones. On success the captured
+    /// values are appended to `values`, decoded, on the way back (so in reverse order).
+    private func match(
+        _ path: UnsafeBufferPointer<UInt8>, from start: Int, values: inout [String], malformed: inout Bool
+    ) -> RouteMethods? {
         var first = start
-        while first < bytes.endIndex, bytes[first] == UInt8(ascii: "/") { first = bytes.index(after: first) }
-        guard first < bytes.endIndex else {
+        while first < path.count, path[first] == UInt8(ascii: "/") { first += 1 }
+        guard first < path.count else {
             if let methods { return methods }
             if let rest {
                 values.append("")
@@ -100,21 +127,36 @@ struct RouteNode: Sendable {
             }
             return nil
         }
-        let end = bytes[first...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
-        let segment = Substring(bytes[first..<end])
-        if let child = literals[segment], let found = child.match(path, from: end, values: &values) {
+        var end = first
+        while end < path.count, path[end] != UInt8(ascii: "/") { end += 1 }
+        let segment = UnsafeBufferPointer(rebasing: path[first..<end])
+        for index in literalKeys.indices where Self.equal(literalKeys[index], segment) {
+            if let found = literalNodes[index].match(path, from: end, values: &values, malformed: &malformed) { return found }
+            break
+        }
+        if let parameter, let found = parameter.match(path, from: end, values: &values, malformed: &malformed) {
+            if values.isEmpty { values.reserveCapacity(4) }
+            if let value = PercentDecoding.decode(segment) { values.append(value) } else { malformed = true }
             return found
         }
-        if let child = parameter.first {
-            if values.isEmpty { values.reserveCapacity(4) }
-            values.append(segment)
-            if let found = child.match(path, from: end, values: &values) { return found }
-            values.removeLast()
-        }
         if let rest {
-            values.append(Substring(bytes[first...]))
+            if let value = PercentDecoding.decodeRest(UnsafeBufferPointer(rebasing: path[first...])) {
+                values.append(value)
+            } else {
+                malformed = true
+            }
             return rest
         }
         return nil
+    }
+
+    /// Whether `key` and `segment` hold the same bytes.
+    @inline(__always)
+    private static func equal(_ key: [UInt8], _ segment: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard key.count == segment.count else { return false }
+        return key.withUnsafeBufferPointer { key in
+            for index in 0..<key.count where key[index] != segment[index] { return false }
+            return true
+        }
     }
 }

@@ -34,7 +34,7 @@ public final class Router: HTTPMux, RouteRegistrar {
     }
 
     struct State: Sendable {
-        var root = RouteNode()
+        let root = RouteNode()
         var middleware: [Middleware] = []
         /// The route dispatch alone.
         var dispatch: Entry
@@ -116,9 +116,11 @@ public final class Router: HTTPMux, RouteRegistrar {
         let lookup = state.withLockedValue { $0.root.lookup(method: request.method, path: request.path) }
         do {
             switch lookup {
-            case .found(let route, let values):
-                if !values.isEmpty { request.parameters = try parameters(route.names, values) }
+            case .found(let route, let parameters):
+                if !parameters.isEmpty { request.parameters = parameters }
                 try await route.handler(request, response)
+            case .malformed:
+                throw HTTPError(400, "malformed percent-encoding in the path")
             case .methodNotAllowed(let allow):
                 if request.method == "OPTIONS" {
                     try await response.write(status: 204, headers: [("Allow", allow)])
@@ -131,25 +133,6 @@ public final class Router: HTTPMux, RouteRegistrar {
         } catch {
             try await errors.respond(to: error, request: request, response: response)
         }
-    }
-
-    /// The captured values, percent-decoded (the rest of the path segment by segment), by name.
-    private static func parameters(_ names: [String], _ values: [Substring]) throws -> PathParameters {
-        var pairs: [(name: String, value: String)] = []
-        pairs.reserveCapacity(values.count)
-        for (name, value) in zip(names, values) {
-            let text: String?
-            if name == "**" {
-                let parts = value.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-                    .map { PercentDecoding.decode(Substring($0)) }
-                text = parts.contains(nil) ? nil : parts.map { $0! }.joined(separator: "/")
-            } else {
-                text = PercentDecoding.decode(value)
-            }
-            guard let text else { throw HTTPError(400, "malformed percent-encoding in the path") }
-            pairs.append((name, text))
-        }
-        return PathParameters(pairs)
     }
 
     private static func isMethodCharacter(_ byte: UInt8) -> Bool {
