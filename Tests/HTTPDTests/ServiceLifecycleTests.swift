@@ -28,10 +28,12 @@ struct ServiceLifecycleTests {
     @Test("cancelling the service stops the server at once")
     func cancellation() async throws {
         let server = try await HTTPServer.start("127.0.0.1:0")
+        let port = try #require(server.port)
         let running = Task { try await HTTPService(server).run() }
         try await Task.sleep(for: .milliseconds(100))
         running.cancel()
         try await running.value
-        await server.wait()
+        await server.wait()  // returns only once the server stopped
+        #expect((try? await RawClient.connect(port: port)) == nil, "the server still accepts connections after its service was cancelled")
     }
 }

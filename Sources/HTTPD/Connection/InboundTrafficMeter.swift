@@ -3,7 +3,8 @@ import NIOCore
 /// Sits before the HTTP decoder and watches the raw bytes a connection receives: how many arrived
 /// (so an idle keep-alive connection is closed quietly but a trickled request head gets 408), how long
 /// the first line is (so an over-long request line gets 414, not 431), and it drops everything once
-/// the connection is closing (closing it outright once too much was dropped).
+/// the connection is closing (closing it outright once too much was dropped). Its byte count also
+/// bounds the framing of a chunked body (`HTTPConnection.checkChunkFraming`).
 final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer

@@ -17,11 +17,7 @@ final class FileReader {
     /// Opens the file at `path` for reading; throws `HTTPDError.fileNotFound` or `.fileNotReadable`.
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw errno == ENOENT || errno == ENOTDIR ? HTTPDError.fileNotFound(path) : HTTPDError.fileNotReadable(path)
-        }
-        descriptor = fd
+        descriptor = try FileOpening.openForReading(path)
     }
 
     deinit { close(descriptor) }

@@ -21,20 +21,24 @@ struct OpenFile: Sendable {
     /// Throws `fileNotFound` when nothing (or no regular file) is there, `fileNotReadable` when it may not be read.
     nonisolated(nonsending) static func open(_ path: String) async throws -> OpenFile {
         try await NIOThreadPool.singleton.runIfActive { () throws -> OpenFile in
-            let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else {
-                switch errno {
-                case EACCES, EPERM: throw HTTPDError.fileNotReadable(path)
-                default: throw HTTPDError.fileNotFound(path)
-                }
-            }
+            let descriptor = try FileOpening.openForReading(path)
             var info = stat()
             guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-                Glibc.close(descriptor)
+                _ = closeDescriptor(descriptor)
                 throw HTTPDError.fileNotFound(path)
             }
             return OpenFile(handle: NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor), size: Int64(info.st_size))
         }
+    }
+
+    private static func closeDescriptor(_ descriptor: Int32) -> Int32 {
+        #if canImport(Glibc)
+        return Glibc.close(descriptor)
+        #elseif canImport(Musl)
+        return Musl.close(descriptor)
+        #else
+        return Darwin.close(descriptor)
+        #endif
     }
 
     /// Closes the file.

@@ -19,7 +19,9 @@ enum ResponseHead {
         !(status < 200 || status == 204 || status == 304)
     }
 
-    /// What the handler's headers ask of the connection, found while encoding them.
+    /// What the handler's headers ask of the server, found while they are copied into the head: to close
+    /// the connection after the response (its `Connection: close`), and to keep its own `Date` (so the
+    /// server writes none).
     struct Requests {
         /// The handler sent `Connection: close`.
         var close = false
@@ -130,8 +132,4 @@ enum ResponseHead {
         !name.isEmpty && name.utf8.allSatisfy(HeadWriter.isTokenByte)
     }
 
-    /// Whether `value` is a valid field value (no control characters but tab).
-    static func isFieldValue(_ value: String) -> Bool {
-        value.utf8.allSatisfy(HeadWriter.isFieldValueByte)
-    }
 }

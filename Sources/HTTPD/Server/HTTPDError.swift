@@ -14,11 +14,11 @@ public enum HTTPDError: Error, Equatable, Sendable, CustomStringConvertible {
     case responseAlreadyStarted
     /// `chunk`, `end` or `forceOutput` came before `begin`.
     case responseNotBegun
-    /// `chunk` or `end` came after `end`.
+    /// `chunk`, `end` or `forceOutput` came after the response ended (`end`, or a whole `write`).
     case responseAlreadyEnded
     /// A response header name or value holds CR, LF, NUL, or (in a name) a character that is not a token character.
     case invalidHeader(name: String)
-    /// A status code outside 100...999.
+    /// A status code outside 200...999 (informational 1xx responses are the server's own).
     case invalidStatus(Int)
     /// `chunk(_:start:end:)` was given a range outside the chunk.
     case invalidRange(start: Int, end: Int, count: Int)

@@ -8,7 +8,8 @@ import NIOConcurrencyHelpers
 public struct HTTPSettings: Sendable, Hashable {
     /// The longest time to receive a whole request head, and the longest a request body may stall.
     public var requestTimeout: Duration
-    /// The longest time a response write may wait for a client that does not read.
+    /// The longest a response may make no progress: a write waiting for a client that does not read,
+    /// or a handler that never answers (its task is cancelled and the connection closed).
     public var responseTimeout: Duration
     /// The most header lines a request may carry (431 beyond it).
     public var maxRequestHeaders: Int

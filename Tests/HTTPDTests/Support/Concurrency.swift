@@ -1,40 +1,13 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOConcurrencyHelpers
+import Testing
 
-/// A value shared between a handler and the test that checks it.
-final class Box<Value: Sendable>: Sendable {
-    private let value: NIOLockedValueBox<Value>
-    init(_ value: Value) { self.value = NIOLockedValueBox(value) }
-    func get() -> Value { value.withLockedValue { $0 } }
-    func set(_ newValue: Value) { value.withLockedValue { $0 = newValue } }
-    func update(_ change: (inout Value) -> Void) { value.withLockedValue { change(&$0) } }
-}
+/// A value shared between a handler and the test that checks it (the conformance suite's `Locked`).
+typealias Box<Value: Sendable> = Locked<Value>
 
-/// A one-shot signal: `wait()` returns once `open()` was called.
-final class AsyncGate: Sendable {
-    private let state = NIOLockedValueBox<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func open() {
-        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLockedValue { state -> Bool in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if ready { continuation.resume() }
-        }
-    }
-}
+/// A one-shot signal (the conformance suite's `Gate`).
+typealias AsyncGate = Gate
 
 /// Requests to a full URL, for servers that are not a `TestServer`.
 enum ClientRequest {
@@ -48,8 +21,7 @@ enum ClientRequest {
 /// Waits until nothing listens on 127.0.0.1:`port` any more (a stopping server closed its listener),
 /// plus a moment for the stop to reach the open connections.
 func waitUntilNotListening(port: Int) async throws {
-    while (try? await RawClient.connect(port: port)) != nil {
-        try await Task.sleep(for: .milliseconds(20))
-    }
+    let stopped = await eventually(within: .seconds(20)) { (try? await RawClient.connect(port: port)) == nil }
+    #expect(stopped, "127.0.0.1:\(port) still accepts connections")
     try await Task.sleep(for: .milliseconds(200))
 }

@@ -5,9 +5,8 @@ import Glibc
 #endif
 
 /// A plain TCP client for the bytes AsyncHTTPClient will not send: malformed, partial and pipelined
-/// requests. Blocking socket calls run on a serial Dispatch queue of the client's own (never on the
-/// test's cooperative pool, nor behind other tests' blocked calls on the global queue: a serial queue
-/// gets a thread of its own when others block).
+/// requests. Its blocking socket calls run through `offPool` (a new serial Dispatch queue per call:
+/// never on the test's cooperative pool, nor behind other tests' blocked calls).
 final class RawClient: @unchecked Sendable {
     private let socket: Int32
     private var buffer: [UInt8] = []
@@ -23,7 +22,7 @@ final class RawClient: @unchecked Sendable {
 
     /// Connects to 127.0.0.1:`port`.
     static func connect(port: Int) async throws -> RawClient {
-        try await blocking { RawClient(socket: try connectToLoopback(port: port, timeoutSeconds: 10)) }
+        try await offPool { RawClient(socket: try connectToLoopback(port: port, timeoutSeconds: 10)) }
     }
 
     /// Sends `text` as-is (write `\r\n` yourself).
@@ -33,7 +32,7 @@ final class RawClient: @unchecked Sendable {
 
     /// Sends `bytes` as-is.
     func send(_ bytes: [UInt8]) async throws {
-        try await Self.blocking { [socket] in
+        try await offPool { [socket] in
             var offset = 0
             while offset < bytes.count {
                 let sent = bytes[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -111,7 +110,7 @@ final class RawClient: @unchecked Sendable {
         while true {
             if let index = found(buffer) { return index }
             if sawEOF { return nil }
-            let chunk = try await Self.blocking { [socket] () throws -> [UInt8]? in
+            let chunk = try await offPool { [socket] () throws -> [UInt8]? in
                 var bytes = [UInt8](repeating: 0, count: 65536)
                 let count = bytes.withUnsafeMutableBytes { Glibc.recv(socket, $0.baseAddress, $0.count, 0) }
                 if count > 0 { return Array(bytes[..<count]) }
@@ -129,14 +128,6 @@ final class RawClient: @unchecked Sendable {
             return start
         }
         return nil
-    }
-
-    private static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue(label: "RawClient").async {
-                continuation.resume(with: Result { try work() })
-            }
-        }
     }
 }
 

@@ -62,7 +62,8 @@ struct ClientResponse {
     var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-/// Settings with short timeouts and small limits, for tests that cross them.
+/// The reference defaults (not the process-wide ones, which other tests may change) with `change`
+/// applied: for tests that set short timeouts or small limits to cross them.
 func testSettings(_ change: (inout HTTPSettings) -> Void = { _ in }) -> HTTPSettings {
     var settings = HTTPSettings.referenceDefaults
     change(&settings)
