@@ -52,17 +52,17 @@ enum RouteLookup {
 /// routes that end here or take the rest of the path from here.
 ///
 /// A class, so matching walks nodes without copying them; nodes change only under the router's lock,
-/// and lookups read them under it too (hence `@unchecked Sendable`).
+/// and lookups read them under it too (hence `@unchecked Sendable`, and no dynamic exclusivity checks).
 final class RouteNode: @unchecked Sendable {
     /// Literal children, compared byte by byte (a handful per node as a rule: cheaper than hashing).
-    private var literalKeys: [[UInt8]] = []
-    private var literalNodes: [RouteNode] = []
+    @exclusivity(unchecked) private var literalKeys: [[UInt8]] = []
+    @exclusivity(unchecked) private var literalNodes: [RouteNode] = []
     /// The child for a `:name` segment.
-    private var parameter: RouteNode?
+    @exclusivity(unchecked) private var parameter: RouteNode?
     /// The routes of a pattern that ends here.
-    private var methods: RouteMethods?
+    @exclusivity(unchecked) private var methods: RouteMethods?
     /// The routes of a pattern ending in `**` here.
-    private var rest: RouteMethods?
+    @exclusivity(unchecked) private var rest: RouteMethods?
 
     /// Adds `route` for `method` at the end of `segments`, replacing any route the same pattern had for it.
     func insert(_ segments: ArraySlice<RoutePattern.Segment>, method: String, route: Route) {
@@ -97,13 +97,8 @@ final class RouteNode: @unchecked Sendable {
     func lookup(method: String, path: String) -> RouteLookup {
         var values: [String] = []
         var malformed = false
-        let found: RouteMethods?
-        if let result = path.utf8.withContiguousStorageIfAvailable({ match($0, from: 0, values: &values, malformed: &malformed) }) {
-            found = result
-        } else {
-            var copy = path
-            found = copy.withUTF8 { match($0, from: 0, values: &values, malformed: &malformed) }
-        }
+        var path = path  // withUTF8 copies only a string that is not contiguous UTF-8 already
+        let found = path.withUTF8 { match($0, from: 0, values: &values, malformed: &malformed) }
         guard let methods = found else { return .notFound }
         guard !malformed else { return .malformed }
         guard let route = methods.route(for: method) else { return .methodNotAllowed(allow: methods.allow) }

@@ -34,39 +34,48 @@ public final class Router: HTTPMux, RouteRegistrar {
     }
 
     struct State: Sendable {
-        let root = RouteNode()
         var middleware: [Middleware] = []
         /// The route dispatch alone.
-        var dispatch: Entry
-        /// The middleware around the route dispatch, composed when middleware is added.
-        var chain: Entry
+        let dispatch: Entry
+        /// What every request is given: the dispatch, or the middleware around it and errors thrown by
+        /// the middleware answered through `errors` (composed when middleware is added).
+        var entry: Entry
     }
 
     private let state: NIOLockedValueBox<State>
-    /// What every request is given: the chain, with errors answered through `errors`.
-    private let entry: Entry
+    /// The route tree, behind a lock of its own (routes can be added while requests are served).
+    private let tree: NIOLockedValueBox<RouteNode>
 
     /// A router with no routes, writing its error answers with `errors` (plain text by default).
     public init(errors: ErrorResponder = .plainText) {
         self.errors = errors
-        let none = Entry(handler: { _, _ in })
-        let state = NIOLockedValueBox(State(dispatch: none, chain: none))
+        let tree = NIOLockedValueBox(RouteNode())
+        // The route dispatch: finds the route and runs it, or answers 404, 405, OPTIONS, or 400 for a
+        // bad escape; errors the route throws are answered through `errors`.
         let dispatch = Entry(handler: { request, response in
-            try await Router.dispatch(request, response, state: state, errors: errors)
-        })
-        state.withLockedValue {
-            $0.dispatch = dispatch
-            $0.chain = dispatch
-        }
-        self.state = state
-        self.entry = Entry(handler: { request, response in
-            let chain = state.withLockedValue { $0.chain }
+            let lookup = tree.withLockedValue { $0.lookup(method: request.method, path: request.path) }
             do {
-                try await chain.handler(request, response)
+                switch lookup {
+                case .found(let route, let parameters):
+                    if !parameters.isEmpty { request.parameters = parameters }
+                    try await route.handler(request, response)
+                case .methodNotAllowed(let allow):
+                    if request.method == "OPTIONS" {
+                        try await response.write(status: 204, headers: [("Allow", allow)])
+                        return
+                    }
+                    throw HTTPError(405, "\(request.method) is not allowed for \(request.path)", headers: [("Allow", allow)])
+                case .notFound:
+                    throw HTTPError(404, "no route for \(request.method) \(request.path)")
+                case .malformed:
+                    throw HTTPError(400, "malformed percent-encoding in the path")
+                }
             } catch {
                 try await errors.respond(to: error, request: request, response: response)
             }
         })
+        self.tree = tree
+        self.state = NIOLockedValueBox(State(dispatch: dispatch, entry: dispatch))
     }
 
     /// Registers `handler` for `method` and `pattern`; throws `RoutingError` for a bad pattern or method.
@@ -76,7 +85,7 @@ public final class Router: HTTPMux, RouteRegistrar {
             throw RoutingError.invalidPattern(pattern, reason: "\"\(method)\" is not a method name (GET, POST, …)")
         }
         let route = Route(handler: handler, names: parsed.names)
-        state.withLockedValue { $0.root.insert(parsed.segments[...], method: method, route: route) }
+        tree.withLockedValue { $0.insert(parsed.segments[...], method: method, route: route) }
     }
 
     /// Wraps every request the router answers, 404 and 405 answers included, in `middleware` (the first
@@ -86,7 +95,15 @@ public final class Router: HTTPMux, RouteRegistrar {
             state.middleware += middleware
             var chain = state.dispatch.handler
             for layer in state.middleware.reversed() { chain = layer.wrapping(chain) }
-            state.chain = Entry(handler: chain)
+            let wrapped = chain
+            let errors = errors
+            state.entry = Entry(handler: { request, response in
+                do {
+                    try await wrapped(request, response)
+                } catch {
+                    try await errors.respond(to: error, request: request, response: response)
+                }
+            })
         }
     }
 
@@ -99,40 +116,12 @@ public final class Router: HTTPMux, RouteRegistrar {
 
     /// The router's own handler, for every host and path: it finds the route, or answers 404 or 405.
     public func handler(host: String?, path: String) -> HTTPHandler? {
-        entry.handler
+        state.withLockedValue { $0.entry }.handler
     }
 
     /// Registers `handler` for `path` (a pattern) and any method: `server.register(path)` on a router.
     public func putHandler(host: String?, path: String, handler: @escaping HTTPHandler) throws {
         try on("*", path, handler)
-    }
-
-    // MARK: Dispatch
-
-    /// Finds the route for the request and runs it, or answers 404, 405, OPTIONS or 400 for a bad escape.
-    nonisolated(nonsending) private static func dispatch(
-        _ request: HTTPRequest, _ response: HTTPResponse, state: NIOLockedValueBox<State>, errors: ErrorResponder
-    ) async throws {
-        let lookup = state.withLockedValue { $0.root.lookup(method: request.method, path: request.path) }
-        do {
-            switch lookup {
-            case .found(let route, let parameters):
-                if !parameters.isEmpty { request.parameters = parameters }
-                try await route.handler(request, response)
-            case .malformed:
-                throw HTTPError(400, "malformed percent-encoding in the path")
-            case .methodNotAllowed(let allow):
-                if request.method == "OPTIONS" {
-                    try await response.write(status: 204, headers: [("Allow", allow)])
-                    return
-                }
-                throw HTTPError(405, "\(request.method) is not allowed for \(request.path)", headers: [("Allow", allow)])
-            case .notFound:
-                throw HTTPError(404, "no route for \(request.method) \(request.path)")
-            }
-        } catch {
-            try await errors.respond(to: error, request: request, response: response)
-        }
     }
 
     private static func isMethodCharacter(_ byte: UInt8) -> Bool {
