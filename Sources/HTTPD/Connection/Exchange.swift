@@ -3,7 +3,10 @@ import NIOHTTP1
 
 /// One request and its response on a connection, from the request head until both are finished.
 ///
-/// Everything here is touched only on the connection's event loop.
+/// This is what crosses threads: `HTTPRequest` and `HTTPResponse` carry it into the handler's task,
+/// which may run elsewhere when the handler hops. Its state, and the connection behind it, are touched
+/// only on the connection's event loop: every entry from the handler hops there first (`onLoop`,
+/// `HTTPResponse`'s own `onLoop`, `HTTPConnection.readBody`). Hence `@unchecked Sendable`.
 final class Exchange: @unchecked Sendable {
     /// The connection the exchange runs on.
     let connection: HTTPConnection
@@ -57,6 +60,16 @@ final class Exchange: @unchecked Sendable {
         self.body = body
         self.keepAliveRequested = head.isKeepAlive
         self.expectsContinue = expectsContinue
+    }
+
+    /// Runs `work` with the connection on its event loop: at once when already there, else after a hop.
+    func onLoop(_ work: @escaping @Sendable (HTTPConnection) -> Void) {
+        let loop = connection.executor.eventLoop
+        if loop.inEventLoop {
+            work(connection)
+        } else {
+            loop.execute { work(self.connection) }
+        }
     }
 
     /// The request is a `HEAD`: its response carries headers only.

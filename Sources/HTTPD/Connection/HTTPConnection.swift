@@ -15,7 +15,7 @@ import NIOHTTP1
 /// in `pending`; no request of it starts while the client is not reading the responses (the channel
 /// is over its high-water mark), so a client that pipelines without reading holds about one read of
 /// requests and the socket buffers' worth of responses, however much it sends.
-final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
+final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
@@ -293,6 +293,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
     private func run(_ handler: @escaping HTTPHandler, request: HTTPRequest, response: HTTPResponse, exchange: Exchange) {
         watchdog.watch(.response)
         let server = shared.server
+        let eventLoop = self.eventLoop
         exchange.task = Task.immediate(executorPreference: executor) {
             let failure: (any Error)?
             do {
@@ -303,15 +304,17 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             } catch {
                 failure = error
             }
-            if self.eventLoop.inEventLoop {
-                self.handlerDidFinish(exchange, response: response, failure: failure)
+            // The exchange crosses to the handler's task and back (see `Exchange`); the connection
+            // is reached through it on the loop only.
+            if eventLoop.inEventLoop {
+                exchange.connection.handlerDidFinish(exchange, response: response, failure: failure)
             } else {
-                self.eventLoop.execute { self.handlerDidFinish(exchange, response: response, failure: failure) }
+                eventLoop.execute { exchange.connection.handlerDidFinish(exchange, response: response, failure: failure) }
             }
         }
     }
 
-    private func handlerDidFinish(_ exchange: Exchange, response: HTTPResponse, failure: (any Error)?) {
+    func handlerDidFinish(_ exchange: Exchange, response: HTTPResponse, failure: (any Error)?) {
         exchange.handlerFinished = true
         exchange.task = nil
         response.handlerDidFinish(failure: failure)
@@ -421,10 +424,10 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
             if let outcome = exchange.body.outcome { return try outcome.get() }
             return try await awaitBody(for: exchange).get()
         }
-        return try await eventLoop.flatSubmit { self.awaitBody(for: exchange) }.get()
+        return try await eventLoop.flatSubmit { exchange.connection.awaitBody(for: exchange) }.get()
     }
 
-    private func awaitBody(for exchange: Exchange) -> EventLoopFuture<[UInt8]?> {
+    func awaitBody(for exchange: Exchange) -> EventLoopFuture<[UInt8]?> {
         if let outcome = exchange.body.outcome {
             return eventLoop.makeCompletedFuture(outcome.mapError { $0 as any Error })
         }
@@ -507,18 +510,14 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler, @unch
 
     // MARK: Timeouts
 
-    /// Changes this connection's request timeout (from `HTTPRequest.setTimeout`).
+    /// Changes this connection's request timeout (from `HTTPRequest.setTimeout`, through `Exchange`).
     func setRequestTimeout(_ timeout: Duration) {
-        onLoop { self.watchdog.requestTimeout = TimeAmount(timeout) }
+        watchdog.requestTimeout = TimeAmount(timeout)
     }
 
-    /// Changes this connection's response timeout (from `HTTPResponse.setTimeout`).
+    /// Changes this connection's response timeout (from `HTTPResponse.setTimeout`, through `Exchange`).
     func setResponseTimeout(_ timeout: Duration) {
-        onLoop { self.watchdog.responseTimeout = TimeAmount(timeout) }
-    }
-
-    private func onLoop(_ work: @escaping @Sendable () -> Void) {
-        if eventLoop.inEventLoop { work() } else { eventLoop.execute(work) }
+        watchdog.responseTimeout = TimeAmount(timeout)
     }
 
     /// Starts waiting for the next request head.

@@ -152,6 +152,6 @@ public final class HTTPRequest: Sendable {
     /// Changes this connection's request timeout (`http-request-timeout-set!`): the time allowed to
     /// receive the next request head, and the longest a body may stall.
     public func setTimeout(_ timeout: Duration) {
-        exchange.connection.setRequestTimeout(timeout)
+        exchange.onLoop { $0.setRequestTimeout(timeout) }
     }
 }

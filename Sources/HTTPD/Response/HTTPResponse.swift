@@ -255,7 +255,7 @@ public final class HTTPResponse: @unchecked Sendable {
     /// Changes this connection's response timeout (`http-response-timeout-set!`): the longest a response
     /// may make no progress because the handler or the client is not moving.
     public func setTimeout(_ timeout: Duration) {
-        connection.setResponseTimeout(timeout)
+        exchange.onLoop { $0.setResponseTimeout(timeout) }
     }
 
     // MARK: Internals
