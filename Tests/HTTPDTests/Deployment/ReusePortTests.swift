@@ -1,0 +1,119 @@
+import HTTPD
+import Testing
+
+/// Sharing a port (`SocketOption.reusePort`) and handing it over (`drainAndStop`) through real sockets.
+@Suite("Deployment: one port, several servers, handed over")
+struct ReusePortTests {
+    static let options: [SocketOption] = [.reuseAddress, .reusePort]
+
+    /// A server on `address` answering `name` at `/`, with the health check at `/healthz`.
+    static func start(_ name: String, address: String = "127.0.0.1:0") async throws -> HTTPServer {
+        let server = try await HTTPServer.start(socketOptions: options, addresses: [address])
+        try await server.register("/") { _, response in try await response.write(status: 200, body: name) }
+        try await server.register("/healthz", handler: HealthCheck.handler)
+        return server
+    }
+
+    /// `GET path` on a new connection (closed after): the status line and body, or nil when it failed.
+    static func get(port: Int, _ path: String = "/") async -> String? {
+        guard let socket = try? await offPool({ try RawSocket.connect(port: port) }) else { return nil }
+        socket.setReceiveTimeout(milliseconds: 10_000)
+        let received = try? await offPool { () -> [UInt8] in
+            guard socket.send("GET \(path) HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n") else { return [] }
+            return socket.receiveUntilClose()
+        }
+        socket.close()
+        let text = String(decoding: received ?? [], as: UTF8.self)
+        guard let statusEnd = text.range(of: "\r\n"), let bodyStart = text.range(of: "\r\n\r\n") else { return nil }
+        return text[..<statusEnd.lowerBound] + " " + text[bodyStart.upperBound...]
+    }
+
+    @Test("two servers in one process bind one port with reusePort, and the kernel spreads connections over both")
+    func twoServersOnePort() async throws {
+        let first = try await Self.start("A")
+        let port = first.port!
+        let second = try await Self.start("B", address: "127.0.0.1:\(port)")
+        var seen: Set<String> = []
+        for _ in 0..<64 {
+            if let answer = await Self.get(port: port) { seen.insert(answer) }
+        }
+        #expect(seen == ["HTTP/1.1 200 OK A", "HTTP/1.1 200 OK B"])
+        await first.stop()
+        for _ in 0..<8 { #expect(await Self.get(port: port) == "HTTP/1.1 200 OK B") }
+        await second.stop()
+    }
+
+    @Test("without reusePort the second server cannot bind the port")
+    func withoutReusePort() async throws {
+        let first = try await HTTPServer.start(addresses: ["127.0.0.1:0"])
+        await #expect(throws: HTTPDError.self) {
+            _ = try await HTTPServer.start(addresses: ["127.0.0.1:\(first.port!)"])
+        }
+        await first.stop()
+    }
+
+    @Test("draining: the health check answers 503, a keep-alive connection gets one more answer with Connection: close")
+    func draining() async throws {
+        let server = try await Self.start("A")
+        let port = server.port!
+        #expect(await Self.get(port: port, "/healthz") == "HTTP/1.1 200 OK ok\n")
+        #expect(!server.isDraining)
+        let keepAlive = try await RawClient.connect(port: port)
+        try await keepAlive.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try await keepAlive.readResponse()?.status == 200)
+        let stopped = Task { await server.drainAndStop(gracePeriod: .seconds(10), quietPeriod: .milliseconds(500)) }
+        #expect(await eventually(within: .seconds(5)) { server.isDraining })
+        // Still accepting while draining: the health check says 503.
+        #expect(await Self.get(port: port, "/healthz") == "HTTP/1.1 503 Service Unavailable draining\n")
+        try await keepAlive.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        let last = try await keepAlive.readResponse()
+        #expect(last?.status == 200)
+        #expect(last?.header("Connection")?.lowercased() == "close")
+        #expect(try await keepAlive.isClosedByServer())
+        await stopped.value
+        #expect(await Self.get(port: port) == nil)
+    }
+
+    @Test("handing a port over under load: a replacement listens, the old server drains and stops, no request fails")
+    func handoverUnderLoad() async throws {
+        let old = try await Self.start("old")
+        let port = old.port!
+        let failures = Locked(0)
+        let answers = Locked<[String: Int]>([:])
+        let running = Locked(true)
+        // Keep-alive clients, as wrk and load balancers are: a connection the server closes after an
+        // answer is replaced by a new one; a request without an answer is a failure.
+        let clients = (0..<8).map { _ in
+            Task {
+                var client: RawClient?
+                while running.get() {
+                    do {
+                        if client == nil { client = try await RawClient.connect(port: port) }
+                        try await client!.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+                        guard let response = try await client!.readResponse() else { throw RawClientError.truncated }
+                        let body = String(decoding: response.body, as: UTF8.self)
+                        answers.update { $0["\(response.status) \(body)", default: 0] += 1 }
+                        if response.header("Connection")?.lowercased() == "close" { client = nil }
+                    } catch {
+                        failures.update { $0 += 1 }
+                        client = nil
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let replacement = try await Self.start("new", address: "127.0.0.1:\(port)")
+        let began = ContinuousClock.now
+        await old.drainAndStop(gracePeriod: .seconds(10), quietPeriod: .milliseconds(200))
+        let took = ContinuousClock.now - began
+        try await Task.sleep(for: .milliseconds(300))
+        running.set(false)
+        for client in clients { await client.value }
+        await replacement.stop()
+        #expect(failures.get() == 0)
+        #expect((answers.get()["200 old"] ?? 0) > 0)
+        #expect((answers.get()["200 new"] ?? 0) > 0)
+        #expect(answers.get().count == 2)
+        #expect(took < .seconds(5), "the old server's listener never went quiet")
+    }
+}
