@@ -35,7 +35,6 @@ public final class HTTPServer: Sendable {
         var listeners: [any Channel] = []
         var addresses: [String] = []
         var ports: [Int?] = []
-        var stopped = false
         /// Every address was bound and "listening" logged (so "stopped" is logged too).
         var started = false
     }
@@ -219,10 +218,7 @@ public final class HTTPServer: Sendable {
 
     private func markStopped() -> [any Channel] {
         Self.latest.withLockedValue { if $0 === self { $0 = nil } }
-        return state.withLockedValue {
-            $0.stopped = true
-            return $0.listeners
-        }
+        return state.withLockedValue { $0.listeners }
     }
 
     private func finishStop() {
