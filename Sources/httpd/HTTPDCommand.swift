@@ -55,7 +55,38 @@ struct HTTPDCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "With --root: serve and list hidden files (names starting with a dot).")
     var hidden = false
 
+    @Option(name: .long, help: ArgumentHelp("A proxy (address or CIDR range) whose X-Forwarded-For/-Proto/-Host name the client; repeatable.", valueName: "address-or-cidr"))
+    var trustedProxy: [String] = []
+
+    @Flag(name: .long, help: "With --trusted-proxy: read Forwarded (RFC 7239) instead of X-Forwarded-*.")
+    var forwarded = false
+
+    @Flag(name: .long, help: "Every connection starts with a PROXY protocol header (v1 or v2), as HAProxy's send-proxy and nginx's proxy_protocol send it.")
+    var proxyProtocol = false
+
+    @Flag(name: .long, help: "Share the port with other processes (SO_REUSEPORT); SIGTERM then drains before the listener closes.")
+    var reusePort = false
+
+    @Option(name: .long, help: "Run this many worker processes on the same port under a supervisor (SIGHUP: restart them one at a time).")
+    var processes: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Answer health checks here: 200, or 503 while draining.", valueName: "path"))
+    var healthPath: String?
+
     func validate() throws {
+        if let processes {
+            guard processes >= 1 else { throw ValidationError("--processes must be 1 or more, got \(processes)") }
+            for address in address where address.hasPrefix("unix:") || address.hasSuffix(":0") {
+                throw ValidationError("--processes needs TCP addresses with a fixed port, got \(address)")
+            }
+        }
+        if let healthPath, !healthPath.hasPrefix("/") { throw ValidationError("--health-path must start with /") }
+        if forwarded && trustedProxy.isEmpty { throw ValidationError("--forwarded needs --trusted-proxy") }
+        do {
+            _ = try TrustedProxies(trustedProxy)
+        } catch {
+            throw ValidationError("--trusted-proxy: \(error)")
+        }
         if (list || hidden) && root == nil { throw ValidationError("--list and --hidden need --root DIR") }
         if let root {
             var info = stat()
@@ -66,6 +97,14 @@ struct HTTPDCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let processes {
+            let supervisor = Supervisor(
+                executable: Supervisor.ownExecutable(),
+                arguments: Supervisor.workerArguments(Array(CommandLine.arguments.dropFirst())), count: processes)
+            let status = supervisor.run()
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
         let level = logLevel
         LoggingSystem.bootstrap { label in
             if label == AccessLog.label {
@@ -83,22 +122,41 @@ struct HTTPDCommand: AsyncParsableCommand {
             let files = FileServer(
                 root: root, mountedAt: "", options: FileServer.Options(listDirectories: list, serveHiddenFiles: hidden))
             server = try await HTTPServer.start(
-                mux: MiddlewareMux(RecursiveHTTPMux(), AccessLog.middleware()), settings: try settings(), addresses: address)
+                mux: MiddlewareMux(RecursiveHTTPMux(), AccessLog.middleware()), socketOptions: socketOptions,
+                settings: try settings(), trustedProxies: try trustedProxies(), proxyProtocol: proxyProtocol ? .all : .off,
+                addresses: address)
             try await server.register("", handler: files.handler)
             print("Serving \(root)\(list ? " with directory listings" : "")")
         } else {
-            server = try await HTTPServer.start(mux: TutorialApplication.mux(), settings: try settings(), addresses: address)
+            server = try await HTTPServer.start(
+                mux: TutorialApplication.mux(), socketOptions: socketOptions, settings: try settings(),
+                trustedProxies: try trustedProxies(), proxyProtocol: proxyProtocol ? .all : .off, addresses: address)
             try await TutorialApplication.register(on: server)
         }
+        if let healthPath { try await server.register(healthPath, handler: HealthCheck.handler) }
         for bound in server.addresses {
             print("Serving HTTP on \(bound) (http://\(bound)/)")
         }
         fflush(nil)
+        WorkerReadiness.signalReady()
         // SIGINT and SIGTERM stop the server gracefully: requests in progress get 5 seconds to finish.
+        // A server sharing its port drains first, so that the others take every new connection.
+        let service: any Service =
+            reusePort ? DrainingService(server: server, gracePeriod: .seconds(10)) : HTTPService(server, gracePeriod: .seconds(5))
         let group = ServiceGroup(
-            services: [HTTPService(server, gracePeriod: .seconds(5))],
+            services: [service],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: server.logger)
         try await group.run()
+    }
+
+    /// The listening sockets' options: `SO_REUSEADDR`, and `SO_REUSEPORT` with `--reuse-port`.
+    private var socketOptions: [SocketOption] {
+        reusePort ? [.reuseAddress, .reusePort] : [.reuseAddress]
+    }
+
+    /// The trusted proxies from `--trusted-proxy`, or nil.
+    private func trustedProxies() throws -> TrustedProxies? {
+        trustedProxy.isEmpty ? nil : try TrustedProxies(trustedProxy, headers: forwarded ? .forwarded : .xForwarded)
     }
 
     /// The settings from the command line, each checked by its setter (which names a bad value).
