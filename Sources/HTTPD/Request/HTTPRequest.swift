@@ -68,8 +68,9 @@ public final class HTTPRequest: Sendable {
         self.method = head.method.rawValue
         self.url = head.uri
         self.proto = head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1"
-        if let origins = exchange.connection.shared.origins,
-            let origin = origins.origin(peer: client, peerPort: clientPort, fields: fields, connection: exchange.connection)
+        // Without proxy settings (`origins` nil) this is one test; the rest is out of line.
+        if _slowPath(exchange.connection.shared.origins != nil),
+            let origin = Self.origin(peer: client, peerPort: clientPort, fields: fields, exchange: exchange)
         {
             self.client = origin.client
             self.clientPort = origin.clientPort
@@ -81,6 +82,12 @@ public final class HTTPRequest: Sendable {
         }
         self.exchange = exchange
         (self.path, self.params) = RequestTarget.split(head.uri)
+    }
+
+    /// What the server's proxy settings make of a request from `peer` (nil: nothing changes).
+    @inline(never)
+    private static func origin(peer: String, peerPort: Int?, fields: HTTPHeaders, exchange: Exchange) -> RequestOrigin? {
+        exchange.connection.shared.origins?.origin(peer: peer, peerPort: peerPort, fields: fields, connection: exchange.connection)
     }
 
     /// The headers in arrival order, names title-cased (`x-forwarded-for` → `X-Forwarded-For`), values as
@@ -104,7 +111,7 @@ public final class HTTPRequest: Sendable {
     /// `Host` header (`a.example:8080`), else nil (an HTTP/1.0 request without one). Behind a trusted
     /// proxy that reports the host the client asked for (`X-Forwarded-Host`, `Forwarded: host=`), that one.
     public var host: String? {
-        if let origin, let forwarded = origin.host { return forwarded }
+        if _slowPath(origin != nil), let forwarded = origin!.host { return forwarded }
         if url.utf8.first != UInt8(ascii: "/"), let authority = RequestTarget.authority(of: url) {
             return String(Substring(authority))
         }
