@@ -6,13 +6,14 @@ import NIOCore
 /// A plain class used only on its connection's event loop (it holds the loop's `Scheduled` timer).
 final class ConnectionWatchdog {
     private let eventLoop: any EventLoop
-    /// The deadlines; the logic lives there.
-    private var deadlines: ConnectionDeadlines
+    /// The deadlines; the logic lives there. (Touched only on the loop, never re-entrantly: no dynamic
+    /// exclusivity checks, which cost a `swift_beginAccess` per call on every request.)
+    @exclusivity(unchecked) private var deadlines: ConnectionDeadlines
     /// Called when a wait runs out; set once by the connection.
     var onExpiry: (ConnectionDeadlines.Wait) -> Void = { _ in }
 
-    private var timer: Scheduled<Void>?
-    private var firesAt = NIODeadline.distantFuture
+    @exclusivity(unchecked) private var timer: Scheduled<Void>?
+    @exclusivity(unchecked) private var firesAt = NIODeadline.distantFuture
 
     init(eventLoop: any EventLoop, requestTimeout: TimeAmount, responseTimeout: TimeAmount) {
         self.eventLoop = eventLoop
@@ -39,8 +40,9 @@ final class ConnectionWatchdog {
 
     /// Starts (or, on progress, restarts) `wait` now.
     func watch(_ wait: ConnectionDeadlines.Wait) {
-        deadlines.start(wait, at: .now())
-        if let deadline = deadlines.deadline(of: wait) { arm(at: deadline) }
+        let now = NIODeadline.now()
+        deadlines.start(wait, at: now)
+        arm(at: now + (wait == .response ? deadlines.responseTimeout : deadlines.requestTimeout))
     }
 
     /// Restarts `wait` if it is watched (progress while it runs).

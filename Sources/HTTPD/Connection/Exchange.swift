@@ -13,17 +13,17 @@ final class Exchange: @unchecked Sendable {
     /// The request head.
     let head: HTTPRequestHead
     /// The body as it arrives, and so where the request stands (`body.isEnded`).
-    var body: RequestBody
+    @exclusivity(unchecked) var body: RequestBody
     /// The client asked to keep the connection open (HTTP/1.1 by default, HTTP/1.0 with `keep-alive`).
     let keepAliveRequested: Bool
     /// The client sent `Expect: 100-continue` and waits for it before sending the body.
     let expectsContinue: Bool
     /// `100 Continue` was sent.
-    var continueSent = false
+    @exclusivity(unchecked) var continueSent = false
     /// The handler asked for the body.
-    var bodyRequested = false
+    @exclusivity(unchecked) var bodyRequested = false
     /// The handler returned or threw.
-    var handlerFinished = false
+    @exclusivity(unchecked) var handlerFinished = false
     /// Where the response stands.
     enum ResponseProgress {
         /// Nothing of it was handed to the connection.
@@ -37,7 +37,7 @@ final class Exchange: @unchecked Sendable {
     }
 
     /// Where the response stands: `HTTPResponse` starts it, the connection finishes it.
-    var response = ResponseProgress.notStarted
+    @exclusivity(unchecked) var response = ResponseProgress.notStarted
 
     /// The last byte of the response was handed to the channel.
     var responseFinished: Bool {
@@ -45,14 +45,14 @@ final class Exchange: @unchecked Sendable {
         return false
     }
     /// Why the connection closes once the response is out; nil while it stays open.
-    var closeReason: HTTP1ConnectionState.CloseReason?
+    @exclusivity(unchecked) var closeReason: HTTP1ConnectionState.CloseReason?
     /// The handler waiting in `body()`, if any.
-    var bodyWaiter: EventLoopPromise<[UInt8]?>?
+    @exclusivity(unchecked) var bodyWaiter: EventLoopPromise<[UInt8]?>?
     /// For a chunked body: the connection's raw byte count (`InboundTrafficMeter.bytesSinceMark`) when
     /// the head was taken, so the framing around the body's data can be bounded.
-    var chunkFramingStart: Int?
+    @exclusivity(unchecked) var chunkFramingStart: Int?
     /// The task running the handler, until it finishes (cancelled when the response times out).
-    var task: Task<Void, Never>?
+    @exclusivity(unchecked) var task: Task<Void, Never>?
 
     init(connection: HTTPConnection, head: HTTPRequestHead, body: RequestBody, expectsContinue: Bool) {
         self.connection = connection

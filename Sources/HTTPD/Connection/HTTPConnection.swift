@@ -45,36 +45,36 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     let logger: Logger
     /// The handler's context, from `handlerAdded` until `handlerRemoved` (which drops it: the context
     /// holds this handler, so keeping it would keep both alive forever).
-    private(set) var context: ChannelHandlerContext!
+    @exclusivity(unchecked) private(set) var context: ChannelHandlerContext!
     /// The channel's allocator, for response heads (still there after the context is dropped).
-    private(set) var allocator = ByteBufferAllocator()
+    @exclusivity(unchecked) private(set) var allocator = ByteBufferAllocator()
     /// Whether TCP_CORK is on (while a file goes out).
-    private var corked = false
+    @exclusivity(unchecked) private var corked = false
     /// The client's address and port, as `HTTPRequest` reports them.
-    private(set) var client = ""
-    private(set) var clientPort: Int?
+    @exclusivity(unchecked) private(set) var client = ""
+    @exclusivity(unchecked) private(set) var clientPort: Int?
 
     /// The request and response timeouts.
     let watchdog: ConnectionWatchdog
 
     /// The request being served, from its head until its response is out.
-    private(set) var exchange: Exchange?
+    @exclusivity(unchecked) private(set) var exchange: Exchange?
     /// Parts of requests after the current one, pipelined by the client.
-    private var pending = CircularBuffer<InboundEvent>(initialCapacity: 4)
-    private var processingPending = false
+    @exclusivity(unchecked) private var pending = CircularBuffer<InboundEvent>(initialCapacity: 4)
+    @exclusivity(unchecked) private var processingPending = false
     /// NIO asked to read while the connection could not use more bytes.
-    private var readHeld = false
+    @exclusivity(unchecked) private var readHeld = false
     /// Inside `channelRead`: flushes wait for `channelReadComplete`, so pipelined responses share a write.
-    private var inReadBatch = false
-    private var flushPending = false
+    @exclusivity(unchecked) private var inReadBatch = false
+    @exclusivity(unchecked) private var flushPending = false
     /// Where the connection stands, and what follows from it.
-    private var state = HTTP1ConnectionState()
+    @exclusivity(unchecked) private var state = HTTP1ConnectionState()
     /// The connection's life (for the response: whether it may still write).
     var phase: HTTP1ConnectionState.Phase { state.phase }
 
-    private var writabilityWaiters: [EventLoopPromise<Void>] = []
+    @exclusivity(unchecked) private var writabilityWaiters: [EventLoopPromise<Void>] = []
     /// Ends a lingering close; cancelled when the client closes first, so nothing outlives the channel.
-    private var lingerTimer: Scheduled<Void>?
+    @exclusivity(unchecked) private var lingerTimer: Scheduled<Void>?
 
     init(shared: ServerContext, meter: InboundTrafficMeter, executor: EventLoopExecutor) {
         self.shared = shared

@@ -10,19 +10,19 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
     typealias InboundOut = ByteBuffer
 
     /// Bytes received since the last `mark()`.
-    private(set) var bytesSinceMark = 0
+    @exclusivity(unchecked) private(set) var bytesSinceMark = 0
     /// The length of the first line received since the last `mark()`, so far.
-    private(set) var firstLineLength = 0
+    @exclusivity(unchecked) private(set) var firstLineLength = 0
     /// The last bytes of that line, up to 16 (its version, for a request line); kept inline, no allocation.
-    private var tail = (UInt64(0), UInt64(0))
-    private var tailCount = 0
-    private var firstLineEnded = false
+    @exclusivity(unchecked) private var tail = (UInt64(0), UInt64(0))
+    @exclusivity(unchecked) private var tailCount = 0
+    @exclusivity(unchecked) private var firstLineEnded = false
     /// Whether that line starts with `HEAD ` (a request the decoder refuses still gets no body then).
-    private(set) var firstLineIsHEAD = false
+    @exclusivity(unchecked) private(set) var firstLineIsHEAD = false
     /// Whether received bytes are thrown away instead of decoded (a lingering close).
-    private(set) var discardsInput = false
+    @exclusivity(unchecked) private(set) var discardsInput = false
     /// How many more bytes may be thrown away before the connection is closed outright.
-    private var discardAllowance = 0
+    @exclusivity(unchecked) private var discardAllowance = 0
 
     /// Starts watching again from zero.
     func mark() {

@@ -14,15 +14,15 @@ import NIOCore
 public final class HTTPResponse: @unchecked Sendable {
     let exchange: Exchange
     /// Streamed output not yet handed to the connection.
-    private var output = ByteBuffer()
-    private var outputLimit: Int
+    @exclusivity(unchecked) private var output = ByteBuffer()
+    @exclusivity(unchecked) private var outputLimit: Int
 
     /// The status sent, once the response has begun (for access logs).
-    public private(set) var status: Int?
+    @exclusivity(unchecked) public private(set) var status: Int?
     /// Body bytes sent so far, not counting the head (for access logs).
-    public private(set) var bytesSent = 0
+    @exclusivity(unchecked) public private(set) var bytesSent = 0
     /// The headers the response was written or begun with.
-    private var sentHeaders: [(name: String, value: String)] = []
+    @exclusivity(unchecked) private var sentHeaders: [(name: String, value: String)] = []
 
     init(exchange: Exchange) {
         self.exchange = exchange
