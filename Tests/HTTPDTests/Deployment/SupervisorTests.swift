@@ -1,0 +1,136 @@
+import HTTPD
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `httpd --processes 2` as a whole process: the supervisor's workers share the port, SIGHUP
+/// replaces them one at a time without a failed request under keep-alive load, a killed worker is
+/// replaced, SIGTERM stops everything.
+@Suite("Deployment: httpd --processes", .serialized)
+struct SupervisorTests {
+    /// The `httpd` built beside the test bundle, or nil (then the test has nothing to run).
+    static var httpdBinary: String? {
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let count = readlink("/proc/self/exe", &buffer, 4096)
+        guard count > 0 else { return nil }
+        var path = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        while let last = path.split(separator: "/").last, !last.hasSuffix(".xctest"), path.count > 1 {
+            path = String(path[..<path.lastIndex(of: "/")!])
+        }
+        let candidate = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) + "/httpd"
+        return access(candidate, X_OK) == 0 ? candidate : nil
+    }
+
+    /// A port nothing listens on now.
+    static func freePort() async throws -> Int {
+        let probe = try await HTTPServer.start(addresses: ["127.0.0.1:0"])
+        let port = probe.port!
+        await probe.stop()
+        return port
+    }
+
+    static func spawn(_ arguments: [String], log: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        guard result == 0 else { throw RawClientError.system("posix_spawn", result) }
+        return pid
+    }
+
+    static func read(_ path: String) -> String {
+        guard let file = fopen(path, "r") else { return "" }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            bytes += buffer[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Waits for `pid` to exit (at most `seconds`); its wait status, or nil.
+    static func waitExit(_ pid: pid_t, seconds: Int) async throws -> Int32? {
+        for _ in 0..<(seconds * 20) {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { return status }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+
+    @Test("two workers on one port; SIGHUP replaces each under keep-alive load, no request fails; a killed worker comes back; SIGTERM stops all")
+    func supervised() async throws {
+        guard let binary = Self.httpdBinary else {
+            Issue.record("httpd is not built beside the tests (swift build --build-tests builds it)")
+            return
+        }
+        let port = try await Self.freePort()
+        let log = "/tmp/httpd-supervisor-test-\(getpid()).log"
+        defer { unlink(log) }
+        let supervisor = try Self.spawn(
+            [binary, "--address", "127.0.0.1:\(port)", "--processes", "2", "--health-path", "/healthz", "--log-level", "warning"],
+            log: log)
+        var stopped = false
+        defer { if !stopped { kill(supervisor, SIGKILL) } }
+        #expect(await eventually(within: .seconds(30)) { Self.read(log).contains("2 workers running") }, "\(Self.read(log))")
+        #expect(await ReusePortTests.get(port: port, "/healthz") == "HTTP/1.1 200 OK ok\n")
+
+        let failures = Locked(0)
+        let answered = Locked(0)
+        let running = Locked(true)
+        let clients = (0..<4).map { _ in
+            Task {
+                var client: RawClient?
+                while running.get() {
+                    do {
+                        if client == nil { client = try await RawClient.connect(port: port) }
+                        try await client!.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+                        guard let response = try await client!.readResponse(), response.status == 200 else {
+                            throw RawClientError.truncated
+                        }
+                        answered.update { $0 += 1 }
+                        if response.header("Connection")?.lowercased() == "close" { client = nil }
+                    } catch {
+                        failures.update { $0 += 1 }
+                        client = nil
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        kill(supervisor, SIGHUP)
+        let replaced = await eventually(within: .seconds(60)) {
+            Self.read(log).components(separatedBy: "replaced by").count == 3
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        running.set(false)
+        for client in clients { await client.value }
+        #expect(replaced, "\(Self.read(log))")
+        #expect(failures.get() == 0)
+        #expect(answered.get() > 0)
+
+        // A worker killed outright is started again.
+        let line = Self.read(log).split(separator: "\n").last { $0.contains("replaced by") } ?? ""
+        if let worker = pid_t(line.split(separator: " ").last ?? "") {
+            kill(worker, SIGKILL)
+            #expect(await eventually(within: .seconds(20)) { Self.read(log).contains("was killed by signal 9") })
+        }
+        #expect(await eventually(within: .seconds(20)) { await ReusePortTests.get(port: port) == "HTTP/1.1 200 OK hello, 127.0.0.1\n" })
+
+        kill(supervisor, SIGTERM)
+        let status = try await Self.waitExit(supervisor, seconds: 40)
+        stopped = status != nil
+        #expect(status == 0, "\(Self.read(log))")
+        #expect(await ReusePortTests.get(port: port) == nil)
+    }
+}
