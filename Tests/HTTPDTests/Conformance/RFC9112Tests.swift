@@ -398,4 +398,15 @@ struct RFC9112Tests {
             #expect(try await client.readResponse()?.statusLine.hasPrefix("HTTP/1.1 200") == true)
         }
     }
+
+    @Test("RFC 9110 §15.6.6: a 505 says which versions are supported")
+    func versionNotSupportedBody() async throws {
+        try await TestServer.with(routes: ConformanceRoutes().routes) { test throws in
+            let client = try await test.connect()
+            try await client.send("GET / HTTP/1.2\r\nHost: a\r\n\r\n")
+            let response = try #require(try await client.readResponse())
+            #expect(response.status == 505)
+            #expect(response.text.contains("HTTP/1.1 and HTTP/1.0"), "got \(response.text.debugDescription)")
+        }
+    }
 }
