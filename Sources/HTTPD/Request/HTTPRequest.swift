@@ -36,17 +36,37 @@ public final class HTTPRequest: Sendable {
     /// Values that layers above the core attach to the request for its handler, by key (a router's path
     /// parameters, a middleware's authenticated user); empty until one does. Touch it only from the
     /// request's handler and the middleware around it, which run one at a time.
-    public var userInfo: [String: any Sendable] {
-        get { extensionValues ?? [:] }
-        _modify {
-            var values = extensionValues ?? [:]
-            extensionValues = nil  // so the dictionary is changed in place, not copied
-            defer { extensionValues = values }
-            yield &values
-        }
+    public var userInfo: UserInfo {
+        get { extensionValues }
+        _modify { yield &extensionValues }
     }
-    /// `userInfo`'s storage: nil, with nothing to release, until a layer above the core sets a value.
-    private nonisolated(unsafe) var extensionValues: [String: any Sendable]?
+    @exclusivity(unchecked) private nonisolated(unsafe) var extensionValues = UserInfo()
+
+    /// The values in `userInfo`, by key: `request.userInfo["user"] = user`, `request.userInfo["user"] as? User`.
+    /// A short list searched in order, not a hash table: a request carries a few such values, and a list
+    /// needs no hashing; it allocates nothing until the first value is set.
+    public struct UserInfo: Sendable {
+        private var entries: [(key: String, value: any Sendable)]?
+
+        /// No values.
+        public init() {}
+
+        /// The value stored under `key`, or nil; setting nil removes it.
+        public subscript(key: String) -> (any Sendable)? {
+            get { entries?.first { $0.key == key }?.value }
+            set {
+                if let index = entries?.firstIndex(where: { $0.key == key }) {
+                    if let newValue { entries![index].value = newValue } else { entries!.remove(at: index) }
+                } else if let newValue {
+                    if entries == nil { entries = [] }
+                    entries!.append((key, newValue))
+                }
+            }
+        }
+
+        /// The keys that have values, in the order they were first set.
+        public var keys: [String] { entries?.map(\.key) ?? [] }
+    }
 
     /// The header fields, each value without the whitespace around it (see `trimmedFields`).
     let fields: HTTPHeaders
