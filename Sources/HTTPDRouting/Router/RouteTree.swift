@@ -56,6 +56,8 @@ enum RouteLookup {
 final class RouteNode: @unchecked Sendable {
     /// Literal children, compared byte by byte (a handful per node as a rule: cheaper than hashing).
     @exclusivity(unchecked) private var literalKeys: [[UInt8]] = []
+    /// Each key's length and first byte in one number, compared before the bytes.
+    @exclusivity(unchecked) private var literalTags: [Int] = []
     @exclusivity(unchecked) private var literalNodes: [RouteNode] = []
     /// The child for a `:name` segment.
     @exclusivity(unchecked) private var parameter: RouteNode?
@@ -79,6 +81,7 @@ final class RouteNode: @unchecked Sendable {
             } else {
                 let node = RouteNode()
                 literalKeys.append(key)
+                literalTags.append(Self.tag(count: key.count, first: key.first ?? 0))
                 literalNodes.append(node)
                 node.insert(segments.dropFirst(), method: method, route: route)
             }
@@ -125,7 +128,8 @@ final class RouteNode: @unchecked Sendable {
         var end = first
         while end < path.count, path[end] != UInt8(ascii: "/") { end += 1 }
         let segment = UnsafeBufferPointer(rebasing: path[first..<end])
-        for index in literalKeys.indices where Self.equal(literalKeys[index], segment) {
+        let tag = Self.tag(count: segment.count, first: segment[0])
+        for index in literalTags.indices where literalTags[index] == tag && Self.equal(literalKeys[index], segment) {
             if let found = literalNodes[index].match(path, from: end, values: &values, malformed: &malformed) { return found }
             break
         }
@@ -143,6 +147,12 @@ final class RouteNode: @unchecked Sendable {
             return rest
         }
         return nil
+    }
+
+    /// A segment's length and first byte as one number.
+    @inline(__always)
+    private static func tag(count: Int, first: UInt8) -> Int {
+        count << 8 | Int(first)
     }
 
     /// Whether `key` and `segment` hold the same bytes.

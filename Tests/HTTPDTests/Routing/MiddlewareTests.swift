@@ -8,7 +8,7 @@ struct MiddlewareTests {
     /// Middleware that appends `name` to the `X-Trace` the handler sees (through `userInfo`) and writes.
     static func tracing(_ name: String) -> Middleware {
         Middleware { request, response, next in
-            request.userInfo["trace", default: ""] = (request.userInfo["trace"] as? String ?? "") + name
+            request.userInfo["trace"] = (request.userInfo["trace"] as? String ?? "") + name
             try await next(request, response)
         }
     }
