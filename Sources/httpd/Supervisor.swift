@@ -131,6 +131,7 @@ final class Supervisor {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, writeEnd, WorkerReadiness.descriptor)
+        Self.closeDescriptors(from: WorkerReadiness.descriptor + 1, in: &actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -254,6 +255,16 @@ final class Supervisor {
             workers[slot] = start(waitingForReadiness: false)
             if workers[slot] == nil { restartAt[slot] = clock.now.advanced(by: backoff[slot]) }
         }
+    }
+
+    /// Has the worker close every descriptor from `lowest` on, so that it inherits nothing of the
+    /// supervisor's but its standard streams and the readiness pipe
+    /// (`posix_spawn_file_actions_addclosefrom_np`, glibc 2.34, looked up at run time; without it the
+    /// descriptors the supervisor opens are all close-on-exec anyway).
+    private static func closeDescriptors(from lowest: Int32, in actions: inout posix_spawn_file_actions_t) {
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
+        _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
     }
 
     private static func describe(_ status: Int32) -> String {

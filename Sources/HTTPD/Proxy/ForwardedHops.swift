@@ -136,15 +136,22 @@ struct ForwardedHops {
         let hosts = list(fields, "x-forwarded-host")
         var hops = nodes.map { Hop(node: String($0)) }
         if hops.isEmpty, !(protos.isEmpty && hosts.isEmpty) { hops = [Hop()] }
-        for (values, field) in [(protos, \Hop.proto), (hosts, \Hop.host)] where !values.isEmpty {
-            let read: (Substring) -> String? = field == \Hop.proto ? { scheme(String($0)) } : { host(String($0)) }
-            if values.count == hops.count {
-                for index in hops.indices { hops[index][keyPath: field] = read(values[index]) }
-            } else {
-                hops[hops.count - 1][keyPath: field] = read(values[values.count - 1])
-            }
-        }
+        spread(protos, over: &hops, into: \.proto) { scheme(String($0)) }
+        spread(hosts, over: &hops, into: \.host) { host(String($0)) }
         return hops
+    }
+
+    /// Gives each hop its value when there are as many values as hops, else the nearest hop the last one.
+    private static func spread(
+        _ values: [Substring], over hops: inout [Hop], into field: WritableKeyPath<Hop, String?>,
+        reading read: (Substring) -> String?
+    ) {
+        guard let last = values.last, !hops.isEmpty else { return }
+        if values.count == hops.count {
+            for index in hops.indices { hops[index][keyPath: field] = read(values[index]) }
+        } else {
+            hops[hops.count - 1][keyPath: field] = read(last)
+        }
     }
 
     /// The comma-separated entries of every header called `name`, in order.

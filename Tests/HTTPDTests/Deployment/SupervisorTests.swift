@@ -23,12 +23,20 @@ struct SupervisorTests {
         return access(candidate, X_OK) == 0 ? candidate : nil
     }
 
-    /// A port nothing listens on now.
+    /// A port nothing listens on now, below the ephemeral range: a port 0 bind elsewhere in the test
+    /// run cannot be handed it after the probe lets it go (and the workers' SO_REUSEPORT listeners
+    /// cannot join another test's server).
     static func freePort() async throws -> Int {
-        let probe = try await HTTPServer.start(addresses: ["127.0.0.1:0"])
-        let port = probe.port!
-        await probe.stop()
-        return port
+        let range = read("/proc/sys/net/ipv4/ip_local_port_range").split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+        let lowest = range.first.flatMap { Int($0) } ?? 32768
+        var candidate = max(1025, lowest - 1 - Int(getpid() % 4000))
+        while true {
+            if let probe = try? await HTTPServer.start(addresses: ["127.0.0.1:\(candidate)"]) {
+                await probe.stop()
+                return candidate
+            }
+            candidate -= 1
+        }
     }
 
     static func spawn(_ arguments: [String], log: String) throws -> pid_t {
@@ -37,6 +45,9 @@ struct SupervisorTests {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // The child must hold no socket of the tests running beside this one (a listener it kept open
+        // would keep accepting for a server that stopped).
+        closeDescriptors(from: 3, in: &actions)
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
@@ -133,4 +144,12 @@ struct SupervisorTests {
         #expect(status == 0, "\(Self.read(log))")
         #expect(await ReusePortTests.get(port: port) == nil)
     }
+}
+
+/// Has a spawned child close every descriptor from `lowest` on (`posix_spawn_file_actions_addclosefrom_np`,
+/// glibc 2.34, found at run time as the Glibc module does not import it).
+func closeDescriptors(from lowest: Int32, in actions: inout posix_spawn_file_actions_t) {
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
+    _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
 }
