@@ -41,6 +41,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     let shared: ServerContext
     let meter: InboundTrafficMeter
     let executor: EventLoopExecutor
+    /// How the listener carries this connection: secure or not, whether files may go out with
+    /// `sendfile`, what the transport tells requests (fixed when the connection is accepted).
+    let transport: ConnectionTransport
     /// The server's logger; messages about this connection carry `logMetadata`.
     let logger: Logger
     /// The handler's context, from `handlerAdded` until `handlerRemoved` (which drops it: the context
@@ -76,10 +79,14 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Ends a lingering close; cancelled when the client closes first, so nothing outlives the channel.
     @exclusivity(unchecked) private var lingerTimer: Scheduled<Void>?
 
-    init(shared: ServerContext, meter: InboundTrafficMeter, executor: EventLoopExecutor) {
+    init(
+        shared: ServerContext, meter: InboundTrafficMeter, executor: EventLoopExecutor,
+        transport: ConnectionTransport = .plain
+    ) {
         self.shared = shared
         self.meter = meter
         self.executor = executor
+        self.transport = transport
         self.logger = shared.logger
         self.watchdog = ConnectionWatchdog(
             eventLoop: executor.eventLoop, requestTimeout: TimeAmount(shared.settings.requestTimeout),

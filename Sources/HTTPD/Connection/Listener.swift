@@ -4,7 +4,8 @@ import NIOPosix
 
 /// Binds a listening socket and builds each accepted connection's pipeline:
 /// `InboundTrafficMeter` → NIOHTTP1's request decoder, with limits from the settings → `HTTPConnection`;
-/// on a listener that expects the PROXY protocol, `ProxyProtocolHandler` first.
+/// on a listener that expects the PROXY protocol, `ProxyProtocolHandler` first; then whatever the
+/// listener's transport adds (TLS), ahead of the HTTP handlers.
 enum Listener {
     /// How many connections a listener accepts per event-loop turn (NIO's default is 4), so a burst of
     /// connects is taken promptly.
@@ -16,7 +17,7 @@ enum Listener {
     /// Listens on `address` and serves every accepted connection with `shared`.
     static func bind(
         _ address: ServerAddress, backlog: Int, socketOptions: [SocketOption], shared: ServerContext,
-        group: any EventLoopGroup, proxyProtocol: Bool = false
+        group: any EventLoopGroup, proxyProtocol: Bool = false, transport: HTTPListener.Transport = .plain
     ) async throws(HTTPDError) -> any Channel {
         let settings = shared.settings
         var bootstrap = ServerBootstrap(group: group)
@@ -48,7 +49,7 @@ enum Listener {
                     maximum: max(65536, settings.inputBufferSize)))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try addHandlers(to: channel, shared: shared, proxyProtocol: proxyProtocol)
+                    try addHandlers(to: channel, shared: shared, proxyProtocol: proxyProtocol, transport: transport)
                 }
             }
         if socketOptions.contains(.reuseAddress) {
@@ -71,7 +72,10 @@ enum Listener {
     }
 
     /// Builds one accepted connection's pipeline (internal so the fuzz target builds the same one).
-    static func addHandlers(to channel: any Channel, shared: ServerContext, proxyProtocol: Bool = false) throws {
+    static func addHandlers(
+        to channel: any Channel, shared: ServerContext, proxyProtocol: Bool = false,
+        transport: HTTPListener.Transport = .plain
+    ) throws {
         let settings = shared.settings
         let token = settings.maxTokenLength
         var limits = NIOHTTPDecoderLimitConfiguration()
@@ -83,14 +87,22 @@ enum Listener {
         let meter = InboundTrafficMeter()
         let decoder = HTTPRequestDecoder(
             leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
-        let connection = HTTPConnection(
-            shared: shared, meter: meter, executor: shared.executors.executor(for: channel.eventLoop))
         let sync = channel.pipeline.syncOperations
         if proxyProtocol {
-            // Before HTTP (and before TLS, were there any): the header is the first thing on the wire.
+            // Before HTTP and before TLS: the header is the first thing on the wire.
             try sync.addHandler(
                 ProxyProtocolHandler(timeLimit: TimeAmount(settings.requestTimeout), logger: shared.logger))
         }
+        var connectionTransport = ConnectionTransport.plain
+        if _slowPath(transport.initializer != nil) {
+            // The transport's handlers (TLS) sit between the socket (or the PROXY header) and HTTP.
+            let details = try transport.initializer!(channel, shared.logger)
+            connectionTransport = ConnectionTransport(
+                isSecure: transport.isSecure, allowsFileRegions: transport.allowsFileRegions, details: details)
+        }
+        let connection = HTTPConnection(
+            shared: shared, meter: meter, executor: shared.executors.executor(for: channel.eventLoop),
+            transport: connectionTransport)
         // A connection accepted while the server drains is served once, then closed.
         let handover = shared.handover
         handover.countAccepted()

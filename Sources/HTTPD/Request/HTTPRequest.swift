@@ -27,9 +27,10 @@ public final class HTTPRequest: Sendable {
     public var peerAddress: String { origin?.peerAddress ?? client }
     /// The socket peer's port, when it has one.
     public var peerPort: Int? { origin == nil ? clientPort : origin!.peerPort }
-    /// The scheme the client used: `"http"`, or what a trusted proxy reported (`"https"` when it
-    /// terminated TLS and sent `X-Forwarded-Proto: https` or `Forwarded: proto=https`).
-    public var scheme: String { origin?.scheme ?? "http" }
+    /// The scheme the client used: what a trusted proxy reported (`"https"` when it terminated TLS and
+    /// sent `X-Forwarded-Proto: https` or `Forwarded: proto=https`), else `"https"` on a TLS listener
+    /// (`isSecure`) and `"http"` on a plain one.
+    public var scheme: String { origin?.scheme ?? transportScheme }
     /// What PROXY header and trusted proxies said about the client; nil when nothing (and always
     /// without proxy settings).
     let origin: RequestOrigin?

@@ -1,5 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import NIOCore
+import NIOPosix
 
 /// The response to one request, as its handler writes it (`http-response-…`).
 ///
@@ -209,15 +217,17 @@ public final class HTTPResponse: @unchecked Sendable {
         let length = max(0, length)
         let lastWrite = connection.eventLoop.makePromise(of: Void.self)
         let connection = self.connection
+        // A transport that must see the bytes (TLS) takes the file in chunks read here, not as regions.
+        let regions = connection.transport.allowsFileRegions
         lastWrite.futureResult.whenComplete { _ in
             file.close()
-            connection.setCorked(false)
+            if regions { connection.setCorked(false) }
         }
         do {
             try await onLoop { () throws(HTTPDError) -> EventLoopFuture<Void>? in
                 guard case .notStarted = self.exchange.response else { throw .responseAlreadyStarted }
                 let sendsBody = length > 0 && ResponseHead.allowsBody(status) && !self.exchange.isHead
-                if sendsBody { self.connection.setCorked(true) }
+                if sendsBody, regions { self.connection.setCorked(true) }
                 let head = try self.encodeHead(
                     status: status, headers: headers,
                     framing: ResponseHead.allowsBody(status) ? .length(Int(length)) : .none, extraCapacity: 0)
@@ -227,6 +237,10 @@ public final class HTTPResponse: @unchecked Sendable {
             }
             var position = offset
             let end = offset + length
+            if !regions {
+                try await sendChunks(of: file, from: offset, to: end, lastWrite: lastWrite)
+                return
+            }
             while case .sendingFile = exchange.response, position < end {
                 let slice = FileRegion(
                     fileHandle: file.handle, readerIndex: Int(position), endIndex: Int(min(end, position + OpenFile.sliceSize)))
@@ -241,6 +255,53 @@ public final class HTTPResponse: @unchecked Sendable {
         } catch {
             lastWrite.fail(error)
             throw error
+        }
+    }
+
+    /// Sends the file's bytes from `start` to `end` as buffers of `fileChunkSize`, for transports that
+    /// cannot take a `FileRegion` (TLS): each chunk is read on NIO's thread pool once the one before it
+    /// was handed over and the client keeps up (the channel is writable), so a connection holds about
+    /// one chunk and the channel's high-water mark, however large the file and however slow the client.
+    nonisolated(nonsending) private func sendChunks(of file: OpenFile, from start: Int64, to end: Int64, lastWrite: EventLoopPromise<Void>)
+        async throws
+    {
+        let allocator = connection.allocator
+        var position = start
+        while case .sendingFile = exchange.response, position < end {
+            let count = Int(min(end - position, Self.fileChunkSize))
+            let chunk = try await Self.read(file, offset: position, count: count, allocator: allocator)
+            position += Int64(count)
+            let last = position == end
+            try await onLoop { () throws(HTTPDError) -> EventLoopFuture<Void>? in
+                self.bytesSent += count
+                return try self.connection.send(
+                    .byteBuffer(chunk), for: self.exchange, finishesResponse: last, promise: last ? lastWrite : nil)
+            }
+        }
+    }
+
+    /// How much of a file one read takes when it cannot go out as a `FileRegion`.
+    static let fileChunkSize: Int64 = 64 << 10
+
+    /// Exactly `count` bytes of `file` from `offset`, read with `pread` on NIO's thread pool; throws
+    /// `fileNotReadable` when the file ends sooner (it was truncated while being sent).
+    private static func read(_ file: OpenFile, offset: Int64, count: Int, allocator: ByteBufferAllocator) async throws -> ByteBuffer {
+        try await NIOThreadPool.singleton.runIfActive { () throws -> ByteBuffer in
+            var buffer = allocator.buffer(capacity: count)
+            try file.handle.withUnsafeFileDescriptor { descriptor in
+                var done = 0
+                while done < count {
+                    let want = count - done
+                    let at = off_t(offset) + off_t(done)
+                    done += try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { target in
+                        let got = pread(descriptor, target.baseAddress!, want, at)
+                        if got < 0, errno == EINTR { return 0 }
+                        guard got > 0 else { throw HTTPDError.fileNotReadable("the file being sent (it ended early)") }
+                        return got
+                    }
+                }
+            }
+            return buffer
         }
     }
 

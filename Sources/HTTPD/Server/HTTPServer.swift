@@ -81,12 +81,51 @@ public final class HTTPServer: Sendable {
         proxyProtocol: ProxyProtocolMode = .off,
         addresses: [String]
     ) async throws(HTTPDError) -> HTTPServer {
+        try await start(
+            mux: mux, backlog: backlog, socketOptions: socketOptions, settings: settings,
+            eventLoopGroup: eventLoopGroup, logger: logger, trustedProxies: trustedProxies,
+            proxyProtocol: proxyProtocol, listeners: addresses.map(HTTPListener.plain))
+    }
+
+    /// Starts a server on `listeners`: plain and TLS ones (`HTTPListener.tls` from `HTTPDTLS`) at once,
+    /// all with the same multiplexer, settings and handlers.
+    ///
+    /// - Parameters:
+    ///   - mux: routes requests to handlers; a `DefaultHTTPMux` by default.
+    ///   - backlog: the listen backlog; 4096, as large as Linux allows by default (the kernel caps it
+    ///     at `net.core.somaxconn`): with the reference's 10, a burst of connects waits seconds for
+    ///     SYN retransmits.
+    ///   - socketOptions: options for the listening sockets; `SO_REUSEADDR` by default.
+    ///   - settings: limits and timeouts; the process-wide defaults by default.
+    ///   - eventLoopGroup: the loops that run connections and handlers; by default one loop per CPU the
+    ///     process may run on (NIO's shared group, unless its CPU affinity allows fewer).
+    ///   - logger: where errors and connection events go.
+    ///   - trustedProxies: the proxies whose forwarding headers (`X-Forwarded-For`, or `Forwarded`) name
+    ///     the original client in `HTTPRequest.client`, `scheme` and `host`; none by default.
+    ///   - proxyProtocol: which listeners expect a PROXY protocol header (v1 or v2) on every connection;
+    ///     none by default.
+    ///   - listeners: where to listen and how each listener carries its connections (`.plain("127.0.0.1:8080")`);
+    ///     addresses as in `start(addresses:)`.
+    /// - Throws: `HTTPDError.invalidSetting`, `.invalidAddress` or `.bindFailed` naming the address.
+    public static func start(
+        mux: any HTTPMux = DefaultHTTPMux(),
+        backlog: Int = 4096,
+        socketOptions: [SocketOption] = [.reuseAddress],
+        settings: HTTPSettings = HTTPSettings(),
+        eventLoopGroup: (any EventLoopGroup)? = nil,
+        logger: Logger = Logger(label: "swift-httpd"),
+        trustedProxies: TrustedProxies? = nil,
+        proxyProtocol: ProxyProtocolMode = .off,
+        listeners: [HTTPListener]
+    ) async throws(HTTPDError) -> HTTPServer {
+        let addresses = listeners.map(\.address)
         try settings.validate()
         try proxyProtocol.validate(against: addresses)
         guard backlog > 0 else { throw .invalidSetting(name: "backlog", value: "\(backlog)") }
         guard !addresses.isEmpty else { throw .invalidAddress("", reason: "no address to listen on") }
         var parsed: [ServerAddress] = []
         for address in addresses { try parsed.append(ServerAddress(address)) }
+        let transports = listeners.map(\.transport)
 
         let group = eventLoopGroup ?? DefaultEventLoopGroup.shared
         let server = HTTPServer(mux: mux, settings: settings, logger: logger, group: group)
@@ -94,11 +133,11 @@ public final class HTTPServer: Sendable {
         let shared = ServerContext(
             server: server, mux: mux, settings: settings, logger: logger, group: group, origins: origins)
         server.context.withLockedValue { $0 = shared }
-        for address in parsed {
+        for (address, transport) in zip(parsed, transports) {
             do {
                 let channel = try await Listener.bind(
                     address, backlog: backlog, socketOptions: socketOptions, shared: shared, group: group,
-                    proxyProtocol: proxyProtocol.applies(to: address.text))
+                    proxyProtocol: proxyProtocol.applies(to: address.text), transport: transport)
                 server.state.withLockedValue {
                     $0.listeners.append(channel)
                     $0.addresses.append(Listener.describe(channel, fallback: address.text))
