@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "HTTPD", targets: ["HTTPD"]),
         .library(name: "HTTPDServiceLifecycle", targets: ["HTTPDServiceLifecycle"]),
         .library(name: "HTTPDRouting", targets: ["HTTPDRouting"]),
+        .library(name: "HTTPDTLS", targets: ["HTTPDTLS"]),
         .executable(name: "httpd", targets: ["httpd"]),
     ],
     dependencies: [
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // The library: SwiftNIO and swift-log, nothing else.
@@ -35,6 +37,18 @@ let package = Package(
             dependencies: [
                 "HTTPD",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // HTTPS listeners (its own target: a program that serves plain HTTP does not compile BoringSSL).
+        .target(
+            name: "HTTPDTLS",
+            dependencies: [
+                "HTTPD",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Beyond the reference, outside the core: a router, path and query parameters, JSON, cookies,
@@ -64,8 +78,10 @@ let package = Package(
                 "HTTPDTutorial",
                 "HTTPDServiceLifecycle",
                 "HTTPDRouting",
+                "HTTPDTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -95,6 +111,7 @@ let package = Package(
         ),
         .executableTarget(name: "ExampleRouting", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/Routing"),
         .executableTarget(name: "ExampleTodoAPI", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/TodoAPI"),
+        .executableTarget(name: "ExampleHTTPS", dependencies: ["HTTPD", "HTTPDTLS"], path: "Examples/HTTPS"),
         .testTarget(
             name: "HTTPDTests",
             dependencies: [
@@ -102,6 +119,7 @@ let package = Package(
                 "HTTPDTutorial",
                 "HTTPDServiceLifecycle",
                 "HTTPDRouting",
+                "HTTPDTLS",
                 "ExampleTodoAPI",
                 "ExampleRouting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -109,7 +127,10 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ],
+            exclude: ["TLS/Fixtures"]
         ),
     ]
 )

@@ -2,9 +2,11 @@ import ArgumentParser
 import HTTPD
 import HTTPDRouting
 import HTTPDServiceLifecycle
+import HTTPDTLS
 import HTTPDTutorial
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -19,8 +21,20 @@ struct HTTPDCommand: AsyncParsableCommand {
         discussion: "Stops cleanly on SIGINT (Ctrl-C) or SIGTERM, letting requests in progress finish for up to 5 seconds."
     )
 
-    @Option(name: .long, help: "An address to listen on (host:port, [v6]:port, unix:/path); repeatable.")
-    var address: [String] = ["127.0.0.1:8080"]
+    @Option(name: .long, help: "An address to listen on (host:port, [v6]:port, unix:/path); repeatable. Default: 127.0.0.1:8080, or 127.0.0.1:8443 with --tls-cert.")
+    var address: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Serve HTTPS on the --address(es) with this PEM certificate chain (needs --tls-key); SIGHUP reloads it.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(name: .long, help: ArgumentHelp("The PEM private key of --tls-cert (RSA or ECDSA).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --tls-cert: require client certificates that verify against the PEM roots in this file.", valueName: "file"))
+    var tlsClientCa: String?
+
+    @Option(name: .long, help: "With --tls-cert: also serve plain HTTP on this address; repeatable.")
+    var plainAddress: [String] = []
 
     @Option(name: .long, help: "Seconds allowed to receive a request head, or for a stalled body.")
     var requestTimeout: Int = 60
@@ -76,7 +90,7 @@ struct HTTPDCommand: AsyncParsableCommand {
     func validate() throws {
         if let processes {
             guard processes >= 1 else { throw ValidationError("--processes must be 1 or more, got \(processes)") }
-            for address in address where address.hasPrefix("unix:") || address.hasSuffix(":0") {
+            for address in addresses + plainAddress where address.hasPrefix("unix:") || address.hasSuffix(":0") {
                 throw ValidationError("--processes needs TCP addresses with a fixed port, got \(address)")
             }
         }
@@ -86,6 +100,10 @@ struct HTTPDCommand: AsyncParsableCommand {
             _ = try TrustedProxies(trustedProxy)
         } catch {
             throw ValidationError("--trusted-proxy: \(error)")
+        }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if tlsCert == nil && (tlsClientCa != nil || !plainAddress.isEmpty) {
+            throw ValidationError("--tls-client-ca and --plain-address need --tls-cert and --tls-key")
         }
         if (list || hidden) && root == nil { throw ValidationError("--list and --hidden need --root DIR") }
         if let root {
@@ -116,6 +134,8 @@ struct HTTPDCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        let tls = try tlsContext()
+        let listeners = self.listeners(tls)
         let server: HTTPServer
         if let root {
             // The file server catches every path: "" is the parent of them all on a recursive mux.
@@ -124,19 +144,21 @@ struct HTTPDCommand: AsyncParsableCommand {
             server = try await HTTPServer.start(
                 mux: MiddlewareMux(RecursiveHTTPMux(), AccessLog.middleware()), socketOptions: socketOptions,
                 settings: try settings(), trustedProxies: try trustedProxies(), proxyProtocol: proxyProtocol ? .all : .off,
-                addresses: address)
+                listeners: listeners)
             try await server.register("", handler: files.handler)
             print("Serving \(root)\(list ? " with directory listings" : "")")
         } else {
             server = try await HTTPServer.start(
                 mux: TutorialApplication.mux(), socketOptions: socketOptions, settings: try settings(),
-                trustedProxies: try trustedProxies(), proxyProtocol: proxyProtocol ? .all : .off, addresses: address)
+                trustedProxies: try trustedProxies(), proxyProtocol: proxyProtocol ? .all : .off, listeners: listeners)
             try await TutorialApplication.register(on: server)
         }
         if let healthPath { try await server.register(healthPath, handler: HealthCheck.handler) }
-        for bound in server.addresses {
-            print("Serving HTTP on \(bound) (http://\(bound)/)")
+        for (bound, listener) in zip(server.addresses, listeners) {
+            let scheme = listener.transport.isSecure ? "https" : "http"
+            print("Serving \(scheme.uppercased()) on \(bound) (\(scheme)://\(bound)/)")
         }
+        if let tls { reloadOnHangUp(tls, logger: server.logger) }
         fflush(nil)
         WorkerReadiness.signalReady()
         // SIGINT and SIGTERM stop the server gracefully: requests in progress get 5 seconds to finish.
@@ -147,6 +169,44 @@ struct HTTPDCommand: AsyncParsableCommand {
             services: [service],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: server.logger)
         try await group.run()
+    }
+
+    /// The addresses of `--address`, or the default for the protocol.
+    private var addresses: [String] {
+        address.isEmpty ? [tlsCert == nil ? "127.0.0.1:8080" : "127.0.0.1:8443"] : address
+    }
+
+    /// The TLS context of `--tls-cert` and `--tls-key`, or nil; a bad file stops the program with its name.
+    private func tlsContext() throws -> HTTPSContext? {
+        guard let tlsCert, let tlsKey else { return nil }
+        do {
+            return try HTTPSContext(
+                certificate: TLSCertificateFiles(chain: tlsCert, key: tlsKey),
+                clientAuthentication: tlsClientCa.map { .required(trustRoots: $0) } ?? .none)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    /// TLS listeners on the addresses and plain ones on `--plain-address` with TLS; else plain ones.
+    private func listeners(_ tls: HTTPSContext?) -> [HTTPListener] {
+        guard let tls else { return addresses.map(HTTPListener.plain) }
+        return addresses.map { HTTPListener.tls($0, tls) } + plainAddress.map(HTTPListener.plain)
+    }
+
+    /// SIGHUP reloads the certificate and key from the same files, as nginx does: new connections get
+    /// them, open ones carry on, and a bad file leaves the old ones in use. Either way it is logged.
+    private func reloadOnHangUp(_ tls: HTTPSContext, logger: Logger) {
+        Task.detached {
+            for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                do {
+                    try tls.reload()
+                    logger.notice("TLS certificate reloaded", metadata: ["reloads": "\(tls.reloadCount)"])
+                } catch {
+                    logger.error("TLS reload failed, the previous certificate stays in use: \(error)")
+                }
+            }
+        }
     }
 
     /// The listening sockets' options: `SO_REUSEADDR`, and `SO_REUSEPORT` with `--reuse-port`.
