@@ -40,7 +40,7 @@ public enum TutorialApplication {
     /// `/headers`: the request headers, one `Name: value` line each, chunked; `/headers?json` as a JSON object.
     static let headers: HTTPHandler = { request, response in
         if request.params == "json" {
-            let members = request.headers.map { "\(jsonString($0.name)):\(jsonString($0.value))" }
+            let members = request.headers.map { "\(JSONText.quoted($0.name)):\(JSONText.quoted($0.value))" }
             try await response.write(
                 status: 200, headers: [("Content-Type", "application/json")],
                 body: "{" + members.joined(separator: ",") + "}\n")
@@ -56,24 +56,5 @@ public enum TutorialApplication {
     /// `/self`: the application's own source file.
     static let ownSource: HTTPHandler = { _, response in
         try await response.file(headers: [("Content-Type", "text/plain; charset=utf-8")], path: #filePath)
-    }
-
-    /// `text` as a JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -1,7 +1,7 @@
 /// The standard reason phrases (RFC 9110 and the common extensions), and the status lines built from them.
-enum StatusReason {
+package enum StatusReason {
     /// The reason phrase for `status`, or `""` for a code without a standard one.
-    static func phrase(_ status: Int) -> String {
+    package static func phrase(_ status: Int) -> String {
         switch status {
         case 100: return "Continue"
         case 101: return "Switching Protocols"

@@ -27,32 +27,10 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         return message == phrase ? "\(status) \(phrase)" : "\(status) \(phrase): \(message)"
     }
 
-    /// The reason phrase of the statuses errors use; "Error" for others.
+    /// The status's reason phrase (RFC 9110's, as the server's own answers use); "Error" for a status
+    /// that has none.
     public static func reasonPhrase(_ status: Int) -> String {
-        switch status {
-        case 400: return "Bad Request"
-        case 401: return "Unauthorized"
-        case 402: return "Payment Required"
-        case 403: return "Forbidden"
-        case 404: return "Not Found"
-        case 405: return "Method Not Allowed"
-        case 406: return "Not Acceptable"
-        case 408: return "Request Timeout"
-        case 409: return "Conflict"
-        case 410: return "Gone"
-        case 411: return "Length Required"
-        case 412: return "Precondition Failed"
-        case 413: return "Content Too Large"
-        case 415: return "Unsupported Media Type"
-        case 422: return "Unprocessable Content"
-        case 428: return "Precondition Required"
-        case 429: return "Too Many Requests"
-        case 500: return "Internal Server Error"
-        case 501: return "Not Implemented"
-        case 502: return "Bad Gateway"
-        case 503: return "Service Unavailable"
-        case 504: return "Gateway Timeout"
-        default: return "Error"
-        }
+        let phrase = StatusReason.phrase(status)
+        return phrase.isEmpty ? "Error" : phrase
     }
 }
