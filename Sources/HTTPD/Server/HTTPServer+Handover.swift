@@ -13,9 +13,9 @@ extension HTTPServer {
     ///    accepted from now on, is answered once more and then closed (`Connection: close`), so clients
     ///    reconnect, and the kernel spreads their new connections over every listener on the port.
     /// 2. It keeps accepting until its listeners are quiet: nothing accepted for `quietPeriod` and
-    ///    nothing waiting in their accept queues (read with `TCP_INFO`). Closing a listening socket
-    ///    resets the connections still queued on it; a listener that stays open until new connections
-    ///    have stopped coming has none left to lose.
+    ///    nothing waiting in their accept queues (read with `TCP_INFO`), for at most half of
+    ///    `gracePeriod`. Closing a listening socket resets the connections still queued on it; a
+    ///    listener that stays open until new connections have stopped coming has none left to lose.
     /// 3. It stops as `stop(gracePeriod:)` does, with what is left of `gracePeriod`.
     ///
     /// Where clients connect all the time (no keep-alive), new connections never stop coming; Linux
@@ -25,12 +25,14 @@ extension HTTPServer {
         guard let shared = sharedContext else { return }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: gracePeriod)
+        // The other half is left for the requests in progress once the listeners are closed.
+        let quietDeadline = clock.now.advanced(by: gracePeriod / 2)
         if shared.handover.beginDraining() {
             logger.info("draining")
             await drainOpenConnections(closingIdle: false)
             var accepted = shared.handover.accepted
             var quietSince = clock.now
-            while clock.now < deadline {
+            while clock.now < quietDeadline {
                 try? await Task.sleep(for: .milliseconds(10))
                 let nowAccepted = shared.handover.accepted
                 let queued = await queuedConnections()
