@@ -9,12 +9,20 @@ public enum TutorialApplication {
         MiddlewareMux(DefaultHTTPMux(default: notFound), AccessLog.middleware())
     }
 
+    /// The tutorial's paths and their handlers.
+    static var routes: [(path: String, handler: HTTPHandler)] {
+        [("/", hello), ("/echo", echo), ("/headers", headers), ("/self", ownSource)]
+    }
+
     /// Registers the tutorial's handlers on `server`.
     public static func register(on server: HTTPServer) async throws {
-        try await server.register("/", handler: hello)
-        try await server.register("/echo", handler: echo)
-        try await server.register("/headers", handler: headers)
-        try await server.register("/self", handler: ownSource)
+        for route in routes { try await server.register(route.path, handler: route.handler) }
+    }
+
+    /// Registers the tutorial's handlers on `mux` before a server starts with it, so that no request
+    /// (a replacement process's first, in a rolling restart) meets the mux without them.
+    public static func register(on mux: any HTTPMux) throws {
+        for route in routes { try mux.putHandler(host: nil, path: route.path, handler: route.handler) }
     }
 
     /// Anything else: 404 with a one-line message.

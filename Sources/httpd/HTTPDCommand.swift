@@ -141,19 +141,24 @@ struct HTTPDCommand: AsyncParsableCommand {
             // The file server catches every path: "" is the parent of them all on a recursive mux.
             let files = FileServer(
                 root: root, mountedAt: "", options: FileServer.Options(listDirectories: list, serveHiddenFiles: hidden))
+            // Every handler is in the mux before the server listens: a replacement process in a rolling
+            // restart never answers a request 404 for want of one.
+            let mux = MiddlewareMux(RecursiveHTTPMux(), AccessLog.middleware())
+            try mux.putHandler(host: nil, path: "", handler: files.handler)
+            if let healthPath { try mux.putHandler(host: nil, path: healthPath, handler: HealthCheck.handler) }
             server = try await HTTPServer.start(
-                mux: MiddlewareMux(RecursiveHTTPMux(), AccessLog.middleware()), socketOptions: socketOptions,
+                mux: mux, socketOptions: socketOptions,
                 settings: try settings(), trustedProxies: try trustedProxies(), proxyProtocol: proxyProtocol ? .all : .off,
                 listeners: listeners)
-            try await server.register("", handler: files.handler)
             print("Serving \(root)\(list ? " with directory listings" : "")")
         } else {
+            let mux = TutorialApplication.mux()
+            try TutorialApplication.register(on: mux)
+            if let healthPath { try mux.putHandler(host: nil, path: healthPath, handler: HealthCheck.handler) }
             server = try await HTTPServer.start(
-                mux: TutorialApplication.mux(), socketOptions: socketOptions, settings: try settings(),
+                mux: mux, socketOptions: socketOptions, settings: try settings(),
                 trustedProxies: try trustedProxies(), proxyProtocol: proxyProtocol ? .all : .off, listeners: listeners)
-            try await TutorialApplication.register(on: server)
         }
-        if let healthPath { try await server.register(healthPath, handler: HealthCheck.handler) }
         for (bound, listener) in zip(server.addresses, listeners) {
             let scheme = listener.transport.isSecure ? "https" : "http"
             print("Serving \(scheme.uppercased()) on \(bound) (\(scheme)://\(bound)/)")
