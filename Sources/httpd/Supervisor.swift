@@ -1,13 +1,21 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
-/// Signals received and not yet handled, set by the supervisor's signal handlers.
-nonisolated(unsafe) private var pendingStop: sig_atomic_t = 0
-nonisolated(unsafe) private var pendingReload: sig_atomic_t = 0
+/// Signals received and not yet handled, set by the supervisor's signal handlers: lock-free atomics,
+/// which a signal handler may touch and the supervisor's loop reads without a race.
+private let pendingStop = Atomic<Int32>(0)
+private let pendingReload = Atomic<Int32>(0)
 
 private func supervisorSignal(_ number: Int32) {
-    if number == SIGHUP { pendingReload = 1 } else { pendingStop = 1 }
+    let savedErrno = errno  // a signal handler must leave errno as it found it
+    if number == SIGHUP {
+        pendingReload.store(1, ordering: .relaxed)
+    } else {
+        pendingStop.store(1, ordering: .relaxed)
+    }
+    errno = savedErrno
 }
 
 /// `httpd --processes N`: a small parent that runs N worker processes on the same port and keeps
@@ -95,9 +103,8 @@ final class Supervisor {
             workers[slot] = worker
         }
         log("\(workers.count) workers running (pids \(workers.compactMap { $0.map { String($0.pid) } }.joined(separator: " "))); SIGHUP restarts them one at a time, SIGTERM stops them")
-        while pendingStop == 0 {
-            if pendingReload != 0 {
-                pendingReload = 0
+        while pendingStop.load(ordering: .relaxed) == 0 {
+            if pendingReload.exchange(0, ordering: .relaxed) != 0 {
                 reload()
                 continue
             }
@@ -184,7 +191,7 @@ final class Supervisor {
     private func reload() {
         log("reloading: replacing \(workers.count) workers one at a time")
         for slot in workers.indices {
-            guard pendingStop == 0 else { return }
+            guard pendingStop.load(ordering: .relaxed) == 0 else { return }
             guard let old = workers[slot] else { continue }
             guard let replacement = start(waitingForReadiness: true) else {
                 log("a replacement for worker \(old.pid) did not start listening; keeping the others as they are")
@@ -250,7 +257,7 @@ final class Supervisor {
     /// Starts the workers whose backoff has passed.
     private func restartDue() {
         for slot in workers.indices {
-            guard let due = restartAt[slot], due <= clock.now, pendingStop == 0 else { continue }
+            guard let due = restartAt[slot], due <= clock.now, pendingStop.load(ordering: .relaxed) == 0 else { continue }
             restartAt[slot] = nil
             workers[slot] = start(waitingForReadiness: false)
             if workers[slot] == nil { restartAt[slot] = clock.now.advanced(by: backoff[slot]) }

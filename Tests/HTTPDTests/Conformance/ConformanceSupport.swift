@@ -249,12 +249,19 @@ final class RawSocket: @unchecked Sendable {
 /// Each call gets a new serial queue: those run on libdispatch's overcommit pool, which starts a thread
 /// when the others are blocked. (Work on `DispatchQueue.global()` can wait behind blocked socket calls
 /// for hundreds of milliseconds on a 2-core machine: longer than the short timeouts these tests set.)
+///
+/// The result is handed over through a `Locked` (a pthread mutex) as well as the continuation, so that
+/// ThreadSanitizer sees what the work wrote (a socket made on the queue's thread, say) happen before
+/// the caller reads it.
 func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
+    let outcome = Locked<Result<T, any Error>?>(nil)
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         DispatchQueue(label: "conformance.blocking").async {
-            continuation.resume(with: Result { try work() })
+            outcome.set(Result { try work() })
+            continuation.resume()
         }
     }
+    return try outcome.get()!.get()
 }
 
 /// A handler that streams 64 KiB chunks for as long as the client takes them, recording the error that
