@@ -123,6 +123,6 @@ struct ReusePortTests {
         #expect((answers.get()["200 old"] ?? 0) > 0)
         #expect((answers.get()["200 new"] ?? 0) > 0)
         #expect(answers.get().count == 2)
-        #expect(took < .seconds(5), "the old server's listener never went quiet")
+        #expect(took < .seconds(10), "the drain outlasted its grace period")  // quiet within 5 s when alone; bounded by the 10 s grace under load
     }
 }
