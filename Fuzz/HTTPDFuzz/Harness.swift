@@ -122,7 +122,7 @@ enum FuzzHarness {
         let demand = ReadDemand()
         weak var connectionHandler: HTTPConnection?
         do {
-            try Listener.addHandlers(to: channel, shared: context)
+            try Listener.addHandlers(to: channel, serverContext: context)
             let connection = try channel.pipeline.syncOperations.handler(type: HTTPConnection.self)
             connectionHandler = connection
             try channel.pipeline.syncOperations.addHandler(HeadRecorder(recorder), position: .before(connection))

@@ -38,7 +38,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// CRLFs, trailer fields), beyond the request's `maxTokenLength`.
     static let chunkFramingAllowance = 64
 
-    let shared: ServerContext
+    let serverContext: ServerContext
     let meter: InboundTrafficMeter
     let executor: EventLoopExecutor
     /// How the listener carries this connection: secure or not, whether files may go out with
@@ -80,17 +80,17 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     @exclusivity(unchecked) private var lingerTimer: Scheduled<Void>?
 
     init(
-        shared: ServerContext, meter: InboundTrafficMeter, executor: EventLoopExecutor,
+        serverContext: ServerContext, meter: InboundTrafficMeter, executor: EventLoopExecutor,
         transport: ConnectionTransport = .plain
     ) {
-        self.shared = shared
+        self.serverContext = serverContext
         self.meter = meter
         self.executor = executor
         self.transport = transport
-        self.logger = shared.logger
+        self.logger = serverContext.logger
         self.watchdog = ConnectionWatchdog(
-            eventLoop: executor.eventLoop, requestTimeout: TimeAmount(shared.settings.requestTimeout),
-            responseTimeout: TimeAmount(shared.settings.responseTimeout))
+            eventLoop: executor.eventLoop, requestTimeout: TimeAmount(serverContext.settings.requestTimeout),
+            responseTimeout: TimeAmount(serverContext.settings.responseTimeout))
         watchdog.onExpiry = { [weak self] expiry in self?.expired(expiry) }
     }
 
@@ -262,7 +262,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             rejectAndClose(
                 status: ParseErrorStatus.status(
                     for: error, firstLineLength: meter.firstLineLength, firstLineTail: meter.firstLineTail,
-                    maxTokenLength: shared.settings.maxTokenLength),
+                    maxTokenLength: serverContext.settings.maxTokenLength),
                 withBody: !meter.firstLineIsHEAD)
         case .body, .end:
             break  // the remains of a request that was already answered
@@ -272,14 +272,14 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private func begin(_ head: HTTPRequestHead) {
         watchdog.stop(.head)
         let verdict: RequestHeadCheck.Verdict
-        switch RequestHeadCheck.check(head, settings: shared.settings) {
+        switch RequestHeadCheck.check(head, settings: serverContext.settings) {
         case .success(let good): verdict = good
         case .failure(let rejected):
             rejectAndClose(status: rejected.status, withBody: head.method != .HEAD)
             return
         }
         let body = RequestBody(
-            limit: shared.settings.maxRequestBodyLength, declared: verdict.hasBody, expectedLength: verdict.contentLength)
+            limit: serverContext.settings.maxRequestBodyLength, declared: verdict.hasBody, expectedLength: verdict.contentLength)
         let exchange = Exchange(connection: self, head: head, body: body, expectsContinue: verdict.expectsContinue)
         if verdict.hasBody, verdict.contentLength == nil { exchange.chunkFramingStart = meter.bytesSinceMark }
         self.exchange = exchange
@@ -291,7 +291,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         // pipelined behind it is not left unanswered and what the client sends does not pile up.
         if request.asksToUpgrade { exchange.closeReason = .upgradeRequested }
         let response = HTTPResponse(exchange: exchange)
-        let handler = BuiltInHandlers.handler(for: request, mux: shared.mux, settings: shared.settings)
+        let handler = BuiltInHandlers.handler(for: request, mux: serverContext.mux, settings: serverContext.settings)
         run(handler, request: request, response: response, exchange: exchange)
     }
 
@@ -299,7 +299,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// handler that never waits is finished when this returns.
     private func run(_ handler: @escaping HTTPHandler, request: HTTPRequest, response: HTTPResponse, exchange: Exchange) {
         watchdog.watch(.response)
-        let server = shared.server
+        let server = serverContext.server
         let eventLoop = self.eventLoop
         exchange.task = Task.immediate(executorPreference: executor) {
             let failure: (any Error)?
@@ -363,7 +363,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Refuses a chunked body whose framing grows without data (an endless chunk extension or trailer
     /// section): 400 and a close, while the bytes are still arriving.
     private func checkChunkFraming(of exchange: Exchange, since start: Int) {
-        let allowance = shared.settings.maxTokenLength + Self.chunkFramingAllowance
+        let allowance = serverContext.settings.maxTokenLength + Self.chunkFramingAllowance
         guard !exchange.body.framingIsBounded(rawBytes: meter.bytesSinceMark &- start, allowance: allowance) else { return }
         logger.debug("chunked body framing over \(allowance) bytes per chunk", metadata: logMetadata)
         abandonBody(of: exchange, because: .malformedRequestBody)

@@ -14,12 +14,12 @@ enum Listener {
     /// The first read of a connection, at most (the input buffer size when that is smaller).
     static let initialReadSize = 1024
 
-    /// Listens on `address` and serves every accepted connection with `shared`.
+    /// Listens on `address` and serves every accepted connection with `serverContext`.
     static func bind(
-        _ address: ServerAddress, backlog: Int, socketOptions: [SocketOption], shared: ServerContext,
+        _ address: ServerAddress, backlog: Int, socketOptions: [SocketOption], serverContext: ServerContext,
         group: any EventLoopGroup, proxyProtocol: Bool = false, transport: HTTPListener.Transport = .plain
     ) async throws(HTTPDError) -> any Channel {
-        let settings = shared.settings
+        let settings = serverContext.settings
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: Int32(clamping: backlog))
             .serverChannelOption(.maxMessagesPerRead, value: UInt(acceptBurst))
@@ -49,7 +49,7 @@ enum Listener {
                     maximum: max(65536, settings.inputBufferSize)))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try addHandlers(to: channel, shared: shared, proxyProtocol: proxyProtocol, transport: transport)
+                    try addHandlers(to: channel, serverContext: serverContext, proxyProtocol: proxyProtocol, transport: transport)
                 }
             }
         if socketOptions.contains(.reuseAddress) {
@@ -73,10 +73,10 @@ enum Listener {
 
     /// Builds one accepted connection's pipeline (internal so the fuzz target builds the same one).
     static func addHandlers(
-        to channel: any Channel, shared: ServerContext, proxyProtocol: Bool = false,
+        to channel: any Channel, serverContext: ServerContext, proxyProtocol: Bool = false,
         transport: HTTPListener.Transport = .plain
     ) throws {
-        let settings = shared.settings
+        let settings = serverContext.settings
         let token = settings.maxTokenLength
         var limits = NIOHTTPDecoderLimitConfiguration()
         // NIOHTTP1 counts the request target and each header's name and value against one field limit:
@@ -91,20 +91,20 @@ enum Listener {
         if proxyProtocol {
             // Before HTTP and before TLS: the header is the first thing on the wire.
             try sync.addHandler(
-                ProxyProtocolHandler(timeLimit: TimeAmount(settings.requestTimeout), logger: shared.logger))
+                ProxyProtocolHandler(timeLimit: TimeAmount(settings.requestTimeout), logger: serverContext.logger))
         }
         var connectionTransport = ConnectionTransport.plain
         if _slowPath(transport.initializer != nil) {
             // The transport's handlers (TLS) sit between the socket (or the PROXY header) and HTTP.
-            let details = try transport.initializer!(channel, shared.logger)
+            let details = try transport.initializer!(channel, serverContext.logger)
             connectionTransport = ConnectionTransport(
                 isSecure: transport.isSecure, allowsFileRegions: transport.allowsFileRegions, details: details)
         }
         let connection = HTTPConnection(
-            shared: shared, meter: meter, executor: shared.executors.executor(for: channel.eventLoop),
+            serverContext: serverContext, meter: meter, executor: serverContext.executors.executor(for: channel.eventLoop),
             transport: connectionTransport)
         // A connection accepted while the server drains is served once, then closed.
-        let handover = shared.handover
+        let handover = serverContext.handover
         handover.countAccepted()
         if handover.isDraining { connection.beginDrain(closingIdle: false) }
         try sync.addHandler(meter)
@@ -112,7 +112,7 @@ enum Listener {
         // request, and a connection then closes): past that the client gets 400, never a growing buffer.
         try sync.addHandler(ByteToMessageHandler(decoder, maximumBufferSize: limits.maxHeaderListSize + 131_072))
         try sync.addHandler(connection)
-        shared.connections.add(channel)
+        serverContext.connections.add(channel)
     }
 
     /// How a bound listener reports its address: `127.0.0.1:8080`, `[::1]:8080` or `unix:/path`.

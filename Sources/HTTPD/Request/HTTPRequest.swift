@@ -90,7 +90,7 @@ public final class HTTPRequest: Sendable {
         self.url = head.uri
         self.proto = head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1"
         // Without proxy settings (`origins` nil) this is one test; the rest is out of line.
-        if _slowPath(exchange.connection.shared.origins != nil),
+        if _slowPath(exchange.connection.serverContext.origins != nil),
             let origin = Self.origin(peer: client, peerPort: clientPort, fields: fields, exchange: exchange)
         {
             self.client = origin.client
@@ -108,7 +108,7 @@ public final class HTTPRequest: Sendable {
     /// What the server's proxy settings make of a request from `peer` (nil: nothing changes).
     @inline(never)
     private static func origin(peer: String, peerPort: Int?, fields: HTTPHeaders, exchange: Exchange) -> RequestOrigin? {
-        exchange.connection.shared.origins?.origin(peer: peer, peerPort: peerPort, fields: fields, connection: exchange.connection)
+        exchange.connection.serverContext.origins?.origin(peer: peer, peerPort: peerPort, fields: fields, connection: exchange.connection)
     }
 
     /// The headers in arrival order, names title-cased (`x-forwarded-for` → `X-Forwarded-For`), values as

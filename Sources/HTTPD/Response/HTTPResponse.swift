@@ -34,7 +34,7 @@ public final class HTTPResponse: @unchecked Sendable {
 
     init(exchange: Exchange) {
         self.exchange = exchange
-        self.outputLimit = exchange.connection.shared.settings.outputBufferSize
+        self.outputLimit = exchange.connection.serverContext.settings.outputBufferSize
     }
 
     private var connection: HTTPConnection { exchange.connection }

@@ -22,19 +22,19 @@ extension HTTPServer {
     /// (5.14 and later) then hands a closing listener's queue to the others on the port when
     /// `net.ipv4.tcp_migrate_req` is 1.
     public func drainAndStop(gracePeriod: Duration, quietPeriod: Duration = .milliseconds(250)) async {
-        guard let shared = sharedContext else { return }
+        guard let serverContext = sharedContext else { return }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: gracePeriod)
         // The other half is left for the requests in progress once the listeners are closed.
         let quietDeadline = clock.now.advanced(by: gracePeriod / 2)
-        if shared.handover.beginDraining() {
+        if serverContext.handover.beginDraining() {
             logger.info("draining")
             await drainOpenConnections(closingIdle: false)
-            var accepted = shared.handover.accepted
+            var accepted = serverContext.handover.accepted
             var quietSince = clock.now
             while clock.now < quietDeadline {
                 try? await Task.sleep(for: .milliseconds(10))
-                let nowAccepted = shared.handover.accepted
+                let nowAccepted = serverContext.handover.accepted
                 let queued = await queuedConnections()
                 if nowAccepted != accepted || queued > 0 {
                     accepted = nowAccepted

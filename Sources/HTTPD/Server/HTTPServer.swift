@@ -130,13 +130,13 @@ public final class HTTPServer: Sendable {
         let group = eventLoopGroup ?? DefaultEventLoopGroup.shared
         let server = HTTPServer(mux: mux, settings: settings, logger: logger, group: group)
         let origins = ClientOrigins(trustedProxies: trustedProxies, proxyProtocol: proxyProtocol.isOn)
-        let shared = ServerContext(
+        let serverContext = ServerContext(
             server: server, mux: mux, settings: settings, logger: logger, group: group, origins: origins)
-        server.context.withLockedValue { $0 = shared }
+        server.context.withLockedValue { $0 = serverContext }
         for (address, transport) in zip(parsed, transports) {
             do {
                 let channel = try await Listener.bind(
-                    address, backlog: backlog, socketOptions: socketOptions, shared: shared, group: group,
+                    address, backlog: backlog, socketOptions: socketOptions, serverContext: serverContext, group: group,
                     proxyProtocol: proxyProtocol.applies(to: address.text), transport: transport)
                 server.state.withLockedValue {
                     $0.listeners.append(channel)

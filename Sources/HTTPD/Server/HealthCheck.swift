@@ -7,7 +7,7 @@
 public enum HealthCheck {
     /// The handler: `200` with `ok`, or `503` with `draining` and `Connection: close`.
     public static let handler: HTTPHandler = { request, response in
-        if request.exchange.connection.shared.handover.isDraining {
+        if request.exchange.connection.serverContext.handover.isDraining {
             try await response.write(
                 status: 503, headers: [("Content-Type", "text/plain"), ("Connection", "close")], body: "draining\n")
         } else {
