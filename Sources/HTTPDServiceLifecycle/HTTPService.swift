@@ -12,28 +12,40 @@ import ServiceLifecycle
 /// ```
 ///
 /// On graceful shutdown the server stops accepting and lets requests in progress finish for up to
-/// `gracePeriod`; on cancellation it stops at once. `run()` returns when the server has stopped.
+/// `gracePeriod` (or, with `handsOverPort`, drains first: `HTTPServer.drainAndStop`); on cancellation
+/// it stops at once. `run()` returns when the server has stopped.
 public struct HTTPService: Service {
     /// The server this service runs.
     public let server: HTTPServer
     /// How long requests in progress may take to finish after a graceful shutdown begins.
     public let gracePeriod: Duration
+    /// Whether a graceful shutdown hands the port over (`HTTPServer.drainAndStop`): for a process that
+    /// shares its port with a replacement (`SocketOption.reusePort`), so that no request is lost.
+    public let handsOverPort: Bool
 
     /// Wraps `server`, already started.
-    public init(_ server: HTTPServer, gracePeriod: Duration = .seconds(10)) {
+    public init(_ server: HTTPServer, gracePeriod: Duration = .seconds(10), handsOverPort: Bool = false) {
         self.server = server
         self.gracePeriod = gracePeriod
+        self.handsOverPort = handsOverPort
     }
 
     /// Serves until the server stops, a graceful shutdown is triggered, or the task is cancelled.
     public func run() async throws {
         let server = server
         let gracePeriod = gracePeriod
+        let handsOverPort = handsOverPort
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await server.wait()
             } onGracefulShutdown: {
-                Task { await server.stop(gracePeriod: gracePeriod) }
+                Task {
+                    if handsOverPort {
+                        await server.drainAndStop(gracePeriod: gracePeriod)
+                    } else {
+                        await server.stop(gracePeriod: gracePeriod)
+                    }
+                }
             }
         } onCancel: {
             Task { await server.stop() }

@@ -168,8 +168,7 @@ struct HTTPDCommand: AsyncParsableCommand {
         WorkerReadiness.signalReady()
         // SIGINT and SIGTERM stop the server gracefully: requests in progress get 5 seconds to finish.
         // A server sharing its port drains first, so that the others take every new connection.
-        let service: any Service =
-            reusePort ? DrainingService(server: server, gracePeriod: .seconds(10)) : HTTPService(server, gracePeriod: .seconds(5))
+        let service = HTTPService(server, gracePeriod: reusePort ? .seconds(10) : .seconds(5), handsOverPort: reusePort)
         let group = ServiceGroup(
             services: [service],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: server.logger)
