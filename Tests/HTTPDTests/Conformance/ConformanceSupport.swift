@@ -119,8 +119,7 @@ func expectFreshConnectionServed(
     _ test: TestServer, routes: ConformanceRoutes, sourceLocation: SourceLocation = #_sourceLocation
 ) async throws {
     let before = routes.afterCount.get()
-    let fresh = try await test.connect()
-    try await fresh.send(afterRequest)
+    let fresh = try await RawClient.connect(port: test.port, sending: afterRequest)
     let response = try await fresh.readResponse()
     #expect(response?.status == 200, sourceLocation: sourceLocation)
     #expect(response?.text == "after", sourceLocation: sourceLocation)

@@ -25,6 +25,18 @@ final class RawClient: @unchecked Sendable {
         try await offPool { RawClient(socket: try connectToLoopback(port: port, timeoutSeconds: 10)) }
     }
 
+    /// Connects to 127.0.0.1:`port` and sends `text` in the same blocking call, so the request is in
+    /// the server's socket buffer however long a loaded machine keeps this task from resuming (a request
+    /// timeout of a second or two runs from the moment the server accepts).
+    static func connect(port: Int, sending text: String) async throws -> RawClient {
+        let bytes = Array(text.utf8)
+        return try await offPool {
+            let client = RawClient(socket: try connectToLoopback(port: port, timeoutSeconds: 10))
+            try client.sendNow(bytes)
+            return client
+        }
+    }
+
     /// Sends `text` as-is (write `\r\n` yourself).
     func send(_ text: String) async throws {
         try await send(Array(text.utf8))
@@ -32,13 +44,16 @@ final class RawClient: @unchecked Sendable {
 
     /// Sends `bytes` as-is.
     func send(_ bytes: [UInt8]) async throws {
-        try await offPool { [socket] in
-            var offset = 0
-            while offset < bytes.count {
-                let sent = bytes[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                guard sent > 0 else { throw RawClientError.system("send", errno) }
-                offset += sent
-            }
+        try await offPool { try self.sendNow(bytes) }
+    }
+
+    /// Sends `bytes` on the calling thread, blocking until the kernel took them all.
+    private func sendNow(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { throw RawClientError.system("send", errno) }
+            offset += sent
         }
     }
 
