@@ -27,7 +27,7 @@ struct AccessLogTests {
         let recorder = RecordingObserver()
         try await TestServer.observed(
             by: [HTTPAccessLog(format: format, logger: logger), recorder], settings: settings, routes: routes
-        ) { test in
+        ) { test throws in
             try await body(test, Reported(messages: messages, recorder: recorder))
         }
     }
