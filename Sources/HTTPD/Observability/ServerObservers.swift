@@ -98,11 +98,20 @@ final class ServerObservers: Sendable {
             client: connection.client, clientPort: connection.clientPort, startTime: wallClockNow() - duration,
             duration: duration,
             request: head.map {
-                .init(method: $0.method.rawValue, target: $0.uri, version: "HTTP/\($0.version.major).\($0.version.minor)")
+                .init(method: $0.method.rawValue, target: $0.uri, version: versionText($0.version))
             },
             host: head?.headers.first(name: "host"), referer: head?.headers.first(name: "referer"),
             userAgent: head?.headers.first(name: "user-agent"), status: status, responseBodyBytes: responseBodyBytes,
             requestBodyBytes: requestBodyBytes, ending: ending, reachedHandler: reachedHandler)
+    }
+
+    /// `HTTP/1.1`, `HTTP/1.0` (constants, not formatted), or whatever a refused head said.
+    private static func versionText(_ version: HTTPVersion) -> String {
+        switch (version.major, version.minor) {
+        case (1, 1): "HTTP/1.1"
+        case (1, 0): "HTTP/1.0"
+        default: "HTTP/\(version.major).\(version.minor)"
+        }
     }
 
     /// Now, as wall-clock time since 1970-01-01 00:00 UTC.

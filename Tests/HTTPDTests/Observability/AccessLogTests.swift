@@ -152,6 +152,44 @@ struct AccessLogTests {
         }
     }
 
+    @Test("a handler that never answers is cut off by the response timeout: logged without a status")
+    func responseTimeout() async throws {
+        try await withLoggedServer(
+            settings: testSettings { $0.responseTimeout = .seconds(1) },
+            routes: ["/never": { _, _ in try await Task.sleep(for: .seconds(60)) }]
+        ) { test, reported in
+            let client = try await RawClient.connect(port: test.port, sending: "GET /never HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.isClosedByServer())
+            let (record, line) = try #require(await reported.first())
+            #expect(line.contains("\"GET /never HTTP/1.1\" - - "))
+            #expect(record.ending == .timedOut(.response))
+            #expect(record.status == nil)
+        }
+    }
+
+    @Test("a handler that throws mid-stream: logged with the status sent, as handler_failed")
+    func handlerFailedMidStream() async throws {
+        struct Broken: Error {}
+        try await withLoggedServer(
+            format: .json,
+            routes: [
+                "/broken": { _, response in
+                    try await response.begin(status: 200)
+                    try await response.chunk("part")
+                    try await response.forceOutput()
+                    throw Broken()
+                }
+            ]
+        ) { test, reported in
+            let client = try await RawClient.connect(port: test.port, sending: "GET /broken HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = try await client.readUntilClose()
+            let (record, line) = try #require(await reported.first())
+            #expect(line.contains("\"status\":200,\"response_bytes\":4"))
+            #expect(line.hasSuffix("\"ending\":\"handler_failed\"}"))
+            #expect(record.ending == .handlerFailed)
+        }
+    }
+
     @Test("JSON lines carry every field")
     func jsonLine() async throws {
         try await withLoggedServer(format: .json, routes: ["/j": Self.echo]) { test, reported in
