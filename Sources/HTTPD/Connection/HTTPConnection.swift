@@ -284,10 +284,10 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         let exchange = Exchange(connection: self, head: head, body: body, expectsContinue: verdict.expectsContinue)
         if verdict.hasBody, verdict.contentLength == nil { exchange.chunkFramingStart = meter.bytesSinceMark }
         self.exchange = exchange
-        serverContext.observers?.began(exchange)
         let request = HTTPRequest(
             head: head, client: client, clientPort: clientPort, exchange: exchange,
             fieldsNeedTrimming: verdict.fieldsNeedTrimming, asksToUpgrade: verdict.asksToUpgrade)
+        serverContext.observers?.began(exchange, request: request)
         // NIOHTTP1's decoder reads nothing after a request it takes for an upgrade, and this server
         // upgrades to nothing: answer it as if `Upgrade` were absent, then close, so that a request
         // pipelined behind it is not left unanswered and what the client sends does not pile up.

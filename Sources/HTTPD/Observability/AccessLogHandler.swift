@@ -8,7 +8,7 @@ import Glibc
 /// servers print access logs: bootstrap it for the `HTTPAccessLog.label` logger.
 ///
 /// ```swift
-/// LoggingSystem.bootstrap { label in
+/// LoggingSystem.bootstrap { label -> any LogHandler in
 ///     label == HTTPAccessLog.label ? AccessLogHandler() : StreamLogHandler.standardError(label: label)
 /// }
 /// ```

@@ -99,7 +99,9 @@ public struct HTTPExchangeRecord: Sendable {
         case response
     }
 
-    /// The client's address as the socket reports it (`127.0.0.1`, `::1`, a Unix socket's path).
+    /// The client's address (`127.0.0.1`, `::1`, a Unix socket's path): as `HTTPRequest.client` names
+    /// it (behind a trusted proxy, the original client) for a request that reached a handler, else the
+    /// socket's peer.
     public var client: String
     /// The client's port, when it has one.
     public var clientPort: Int?

@@ -47,8 +47,9 @@ final class ServerObservers: Sendable {
     // MARK: Exchanges
 
     /// A request head was taken and its handler is about to run.
-    func began(_ exchange: Exchange) {
+    func began(_ exchange: Exchange, request: HTTPRequest) {
         exchange.startUptime = NIODeadline.now().uptimeNanoseconds
+        exchange.observedClient = (request.client, request.clientPort)
         let method = exchange.head.method.rawValue
         for observer in observers { observer.requestStarted(method: method) }
     }
@@ -59,7 +60,7 @@ final class ServerObservers: Sendable {
         exchange.reported = true
         let elapsed = Duration.nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds &- exchange.startUptime))
         let record = Self.record(
-            head: exchange.head, on: connection, duration: elapsed, status: exchange.responseStatus,
+            head: exchange.head, client: exchange.observedClient ?? (connection.client, connection.clientPort), duration: elapsed, status: exchange.responseStatus,
             responseBodyBytes: exchange.responseBodyBytes, requestBodyBytes: exchange.body.received,
             ending: Self.ending(of: exchange), reachedHandler: true)
         for observer in observers { observer.exchangeCompleted(record) }
@@ -70,7 +71,7 @@ final class ServerObservers: Sendable {
     func refused(status: Int, head: HTTPRequestHead?, responseBodyBytes: Int, on connection: HTTPConnection) {
         let ending: HTTPExchangeRecord.Ending = status == 408 ? .timedOut(.requestHead) : .refused(.init(status: status))
         let record = Self.record(
-            head: head, on: connection, duration: .zero, status: status, responseBodyBytes: responseBodyBytes,
+            head: head, client: (connection.client, connection.clientPort), duration: .zero, status: status, responseBodyBytes: responseBodyBytes,
             requestBodyBytes: 0, ending: ending, reachedHandler: false)
         for observer in observers { observer.exchangeCompleted(record) }
     }
@@ -91,11 +92,11 @@ final class ServerObservers: Sendable {
     }
 
     private static func record(
-        head: HTTPRequestHead?, on connection: HTTPConnection, duration: Duration, status: Int?, responseBodyBytes: Int,
+        head: HTTPRequestHead?, client: (address: String, port: Int?), duration: Duration, status: Int?, responseBodyBytes: Int,
         requestBodyBytes: Int, ending: HTTPExchangeRecord.Ending, reachedHandler: Bool
     ) -> HTTPExchangeRecord {
         HTTPExchangeRecord(
-            client: connection.client, clientPort: connection.clientPort, startTime: wallClockNow() - duration,
+            client: client.address, clientPort: client.port, startTime: wallClockNow() - duration,
             duration: duration,
             request: head.map {
                 .init(method: $0.method.rawValue, target: $0.uri, version: versionText($0.version))

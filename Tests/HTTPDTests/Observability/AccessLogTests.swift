@@ -190,6 +190,24 @@ struct AccessLogTests {
         }
     }
 
+    @Test("behind a trusted proxy, the line names the original client")
+    func proxiedClient() async throws {
+        let (logger, messages) = CapturedLog.logger()
+        let server = try await HTTPServer.start(
+            trustedProxies: try TrustedProxies(["127.0.0.1"]), observers: [HTTPAccessLog(logger: logger)],
+            addresses: ["127.0.0.1:0"])
+        let test = TestServer(server: server)
+        do {
+            _ = try await test.request("/p", headers: [("X-Forwarded-For", "203.0.113.9")])
+            _ = await eventually { !messages.all.isEmpty }
+            #expect(messages.all.first?.hasPrefix("203.0.113.9 - - [") == true)
+            await server.stop()
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
     @Test("JSON lines carry every field")
     func jsonLine() async throws {
         try await withLoggedServer(format: .json, routes: ["/j": Self.echo]) { test, reported in
