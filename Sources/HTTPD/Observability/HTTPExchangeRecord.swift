@@ -1,3 +1,5 @@
+import NIOHTTP1
+
 /// One answered (or abandoned) request, as the server really handled it: reported once to every
 /// `HTTPServerObserver` when its response is out or the connection gave up on it, the server's own
 /// refusals (400, 408, 413, 414, 417, 431, 501, 505) included. The access log and the metrics are
@@ -112,12 +114,14 @@ public struct HTTPExchangeRecord: Sendable {
     public var duration: Duration
     /// The request line, or nil when the head was refused before it parsed.
     public var request: RequestLine?
+    /// The request's header fields (none when the head never parsed), looked up only when asked for.
+    let requestHeaders: HTTPHeaders
     /// The request's `Host` header, when sent.
-    public var host: String?
-    /// The request's `Referer` header.
-    public var referer: String?
-    /// The request's `User-Agent` header.
-    public var userAgent: String?
+    public var host: String? { requestHeaders.first(name: "host") }
+    /// The request's `Referer` header, when sent.
+    public var referer: String? { requestHeaders.first(name: "referer") }
+    /// The request's `User-Agent` header, when sent.
+    public var userAgent: String? { requestHeaders.first(name: "user-agent") }
     /// The status written on the wire, or nil when no response began.
     public var status: Int?
     /// Response body bytes handed to the connection (the head not counted).
@@ -140,9 +144,30 @@ public struct HTTPExchangeRecord: Sendable {
         self.startTime = startTime
         self.duration = duration
         self.request = request
-        self.host = host
-        self.referer = referer
-        self.userAgent = userAgent
+        var headers = HTTPHeaders()
+        if let host { headers.add(name: "Host", value: host) }
+        if let referer { headers.add(name: "Referer", value: referer) }
+        if let userAgent { headers.add(name: "User-Agent", value: userAgent) }
+        self.requestHeaders = headers
+        self.status = status
+        self.responseBodyBytes = responseBodyBytes
+        self.requestBodyBytes = requestBodyBytes
+        self.ending = ending
+        self.reachedHandler = reachedHandler
+    }
+
+    /// A record of what the connection saw, with the request's header fields as they came.
+    init(
+        client: String, clientPort: Int?, startTime: Duration, duration: Duration, request: RequestLine?,
+        requestHeaders: HTTPHeaders, status: Int?, responseBodyBytes: Int, requestBodyBytes: Int, ending: Ending,
+        reachedHandler: Bool
+    ) {
+        self.client = client
+        self.clientPort = clientPort
+        self.startTime = startTime
+        self.duration = duration
+        self.request = request
+        self.requestHeaders = requestHeaders
         self.status = status
         self.responseBodyBytes = responseBodyBytes
         self.requestBodyBytes = requestBodyBytes

@@ -25,24 +25,23 @@ import NIOCore
 /// (`MetricsSystem.bootstrap`); pass `HTTPMetrics(factory:)` in `observers` to choose the factory.
 /// Each metric object is made once per label set, not per request.
 public final class HTTPMetrics: HTTPServerObserver {
-    /// One label set of the per-request metrics.
-    private struct SeriesKey: Hashable {
-        var method: String
-        var status: Int
-        var version: String
-    }
-
-    /// The per-request metrics of one label set.
+    /// The per-request metrics of one label set. The recorders are the backend's handlers, called
+    /// directly: `Recorder.record` is generic, and unspecialized it costs hundreds of instructions.
     private struct Series {
         let duration: CoreMetrics.Timer
-        let requestBodySize: Recorder
-        let responseBodySize: Recorder
+        let requestBodySize: any RecorderHandler
+        let responseBodySize: any RecorderHandler
     }
+
+    /// The methods that keep their name in labels (RFC 9110's and PATCH); the rest are `_OTHER`, last.
+    private static let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "_OTHER"]
 
     private let factory: any MetricsFactory
     private let activeRequests: Meter
     private let openConnections: Meter
-    private let series = NIOLockedValueBox<[SeriesKey: Series]>([:])
+    /// The per-request metrics by label set, keyed `status << 5 | method index << 1 | HTTP/1.0` (an
+    /// integer hashes in a few instructions, strings in hundreds).
+    private let series = NIOLockedValueBox<[Int: Series]>([:])
     private let counters = NIOLockedValueBox<[String: Counter]>([:])
 
     /// Metrics reported to `factory`: the bootstrapped backend by default.
@@ -83,28 +82,27 @@ public final class HTTPMetrics: HTTPServerObserver {
         case .handlerFailed, .clientGone: counter("httpd.server.interrupted_requests", "ending", record.ending.name).increment()
         }
         guard let status = record.status else { return }
-        let series = series(
-            SeriesKey(
-                method: Self.methodLabel(record.request?.method), status: status,
-                version: record.request?.version == "HTTP/1.0" ? "1.0" : "1.1"))
+        let isHTTP10 = record.request?.version == "HTTP/1.0"
+        let series = series(status: status, method: Self.methodIndex(record.request?.method), isHTTP10: isHTTP10)
         let (seconds, attoseconds) = record.duration.components
         series.duration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        series.requestBodySize.record(record.requestBodyBytes)
-        series.responseBodySize.record(record.responseBodyBytes)
+        series.requestBodySize.record(Int64(record.requestBodyBytes))
+        series.responseBodySize.record(Int64(record.responseBodyBytes))
     }
 
     /// The metrics of one label set, made on first use.
-    private func series(_ key: SeriesKey) -> Series {
-        series.withLockedValue { all in
+    private func series(status: Int, method: Int, isHTTP10: Bool) -> Series {
+        let key = status << 5 | method << 1 | (isHTTP10 ? 1 : 0)
+        return series.withLockedValue { all in
             if let existing = all[key] { return existing }
             let dimensions = [
-                ("http.request.method", key.method), ("http.response.status_code", String(key.status)),
-                ("network.protocol.version", key.version),
+                ("http.request.method", Self.methods[method]), ("http.response.status_code", String(status)),
+                ("network.protocol.version", isHTTP10 ? "1.0" : "1.1"),
             ]
             let made = Series(
                 duration: CoreMetrics.Timer(label: "http.server.request.duration", dimensions: dimensions, factory: factory),
-                requestBodySize: Recorder(label: "http.server.request.body.size", dimensions: dimensions, factory: factory),
-                responseBodySize: Recorder(label: "http.server.response.body.size", dimensions: dimensions, factory: factory))
+                requestBodySize: factory.makeRecorder(label: "http.server.request.body.size", dimensions: dimensions, aggregate: true),
+                responseBodySize: factory.makeRecorder(label: "http.server.response.body.size", dimensions: dimensions, aggregate: true))
             all[key] = made
             return made
         }
@@ -121,11 +119,19 @@ public final class HTTPMetrics: HTTPServerObserver {
         }
     }
 
-    /// The standard methods (RFC 9110 and PATCH) keep their name; anything else is `_OTHER`.
-    static func methodLabel(_ method: String?) -> String {
+    /// `method`'s index in `methods`: the standard ones by name, anything else `_OTHER`.
+    private static func methodIndex(_ method: String?) -> Int {
         switch method {
-        case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH": method!
-        default: "_OTHER"
+        case "GET": 0
+        case "HEAD": 1
+        case "POST": 2
+        case "PUT": 3
+        case "DELETE": 4
+        case "CONNECT": 5
+        case "OPTIONS": 6
+        case "TRACE": 7
+        case "PATCH": 8
+        default: 9
         }
     }
 }

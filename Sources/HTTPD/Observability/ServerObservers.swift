@@ -101,8 +101,7 @@ final class ServerObservers: Sendable {
             request: head.map {
                 .init(method: $0.method.rawValue, target: $0.uri, version: versionText($0.version))
             },
-            host: head?.headers.first(name: "host"), referer: head?.headers.first(name: "referer"),
-            userAgent: head?.headers.first(name: "user-agent"), status: status, responseBodyBytes: responseBodyBytes,
+            requestHeaders: head?.headers ?? HTTPHeaders(), status: status, responseBodyBytes: responseBodyBytes,
             requestBodyBytes: requestBodyBytes, ending: ending, reachedHandler: reachedHandler)
     }
 
