@@ -111,7 +111,9 @@ public struct HTTPExchangeRecord: Sendable {
     /// as wall-clock time since 1970-01-01 00:00 UTC.
     public var startTime: Duration
     /// How long it took, from its head to its last response byte handed to the connection.
-    public var duration: Duration
+    public var duration: Duration { .nanoseconds(durationNanoseconds) }
+    /// `duration` in nanoseconds (as the connection measured it; metrics take it without converting).
+    let durationNanoseconds: Int64
     /// The request line, or nil when the head was refused before it parsed.
     public var request: RequestLine?
     /// The request's header fields (none when the head never parsed), looked up only when asked for.
@@ -142,7 +144,8 @@ public struct HTTPExchangeRecord: Sendable {
         self.client = client
         self.clientPort = clientPort
         self.startTime = startTime
-        self.duration = duration
+        let (seconds, attoseconds) = duration.components
+        self.durationNanoseconds = seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
         self.request = request
         var headers = HTTPHeaders()
         if let host { headers.add(name: "Host", value: host) }
@@ -158,14 +161,14 @@ public struct HTTPExchangeRecord: Sendable {
 
     /// A record of what the connection saw, with the request's header fields as they came.
     init(
-        client: String, clientPort: Int?, startTime: Duration, duration: Duration, request: RequestLine?,
+        client: String, clientPort: Int?, startTime: Duration, durationNanoseconds: Int64, request: RequestLine?,
         requestHeaders: HTTPHeaders, status: Int?, responseBodyBytes: Int, requestBodyBytes: Int, ending: Ending,
         reachedHandler: Bool
     ) {
         self.client = client
         self.clientPort = clientPort
         self.startTime = startTime
-        self.duration = duration
+        self.durationNanoseconds = durationNanoseconds
         self.request = request
         self.requestHeaders = requestHeaders
         self.status = status

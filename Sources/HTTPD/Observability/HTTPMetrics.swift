@@ -84,8 +84,7 @@ public final class HTTPMetrics: HTTPServerObserver {
         guard let status = record.status else { return }
         let isHTTP10 = record.request?.version == "HTTP/1.0"
         let series = series(status: status, method: Self.methodIndex(record.request?.method), isHTTP10: isHTTP10)
-        let (seconds, attoseconds) = record.duration.components
-        series.duration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        series.duration.recordNanoseconds(record.durationNanoseconds)
         series.requestBodySize.record(Int64(record.requestBodyBytes))
         series.responseBodySize.record(Int64(record.responseBodyBytes))
     }

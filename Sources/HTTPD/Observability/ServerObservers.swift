@@ -33,15 +33,15 @@ final class ServerObservers: Sendable {
 
     /// A connection was accepted: reported now, and its close when it comes.
     func connectionOpened(_ channel: any Channel) {
-        for observer in observers { observer.connectionOpened() }
+        for index in observers.indices { observers[index].connectionOpened() }
         channel.closeFuture.whenComplete { _ in
-            for observer in self.observers { observer.connectionClosed() }
+            for index in self.observers.indices { self.observers[index].connectionClosed() }
         }
     }
 
     /// A listener failed to accept.
     func acceptFailed(_ error: any Error) {
-        for observer in observers { observer.acceptFailed(error) }
+        for index in observers.indices { observers[index].acceptFailed(error) }
     }
 
     // MARK: Exchanges
@@ -51,19 +51,19 @@ final class ServerObservers: Sendable {
         exchange.startUptime = NIODeadline.now().uptimeNanoseconds
         exchange.observedClient = (request.client, request.clientPort)
         let method = exchange.head.method.rawValue
-        for observer in observers { observer.requestStarted(method: method) }
+        for index in observers.indices { observers[index].requestStarted(method: method) }
     }
 
     /// `exchange` is over (its response is out, or the connection closed under it); reported once.
     func ended(_ exchange: Exchange, on connection: HTTPConnection) {
         guard !exchange.reported else { return }
         exchange.reported = true
-        let elapsed = Duration.nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds &- exchange.startUptime))
+        let elapsed = Int64(NIODeadline.now().uptimeNanoseconds &- exchange.startUptime)
         let record = Self.record(
-            head: exchange.head, client: exchange.observedClient ?? (connection.client, connection.clientPort), duration: elapsed, status: exchange.responseStatus,
+            head: exchange.head, client: exchange.observedClient ?? (connection.client, connection.clientPort), nanoseconds: elapsed, status: exchange.responseStatus,
             responseBodyBytes: exchange.responseBodyBytes, requestBodyBytes: exchange.body.received,
             ending: Self.ending(of: exchange), reachedHandler: true)
-        for observer in observers { observer.exchangeCompleted(record) }
+        for index in observers.indices { observers[index].exchangeCompleted(record) }
     }
 
     /// The server refused a request with `status` before any handler ran (`head` is nil when the head
@@ -71,9 +71,9 @@ final class ServerObservers: Sendable {
     func refused(status: Int, head: HTTPRequestHead?, responseBodyBytes: Int, on connection: HTTPConnection) {
         let ending: HTTPExchangeRecord.Ending = status == 408 ? .timedOut(.requestHead) : .refused(.init(status: status))
         let record = Self.record(
-            head: head, client: (connection.client, connection.clientPort), duration: .zero, status: status, responseBodyBytes: responseBodyBytes,
+            head: head, client: (connection.client, connection.clientPort), nanoseconds: 0, status: status, responseBodyBytes: responseBodyBytes,
             requestBodyBytes: 0, ending: ending, reachedHandler: false)
-        for observer in observers { observer.exchangeCompleted(record) }
+        for index in observers.indices { observers[index].exchangeCompleted(record) }
     }
 
     /// How an exchange that reached a handler ended: a timeout or failure the connection noted, the
@@ -92,12 +92,12 @@ final class ServerObservers: Sendable {
     }
 
     private static func record(
-        head: HTTPRequestHead?, client: (address: String, port: Int?), duration: Duration, status: Int?, responseBodyBytes: Int,
+        head: HTTPRequestHead?, client: (address: String, port: Int?), nanoseconds: Int64, status: Int?, responseBodyBytes: Int,
         requestBodyBytes: Int, ending: HTTPExchangeRecord.Ending, reachedHandler: Bool
     ) -> HTTPExchangeRecord {
         HTTPExchangeRecord(
-            client: client.address, clientPort: client.port, startTime: wallClockNow() - duration,
-            duration: duration,
+            client: client.address, clientPort: client.port, startTime: wallClockNow() - .nanoseconds(nanoseconds),
+            durationNanoseconds: nanoseconds,
             request: head.map {
                 .init(method: $0.method.rawValue, target: $0.uri, version: versionText($0.version))
             },
