@@ -8,7 +8,7 @@ import NIOCore
 /// | name | kind | labels |
 /// |---|---|---|
 /// | `http.server.request.duration` | timer | `http.request.method`, `http.response.status_code`, `network.protocol.version` |
-/// | `http.server.request.body.size` | recorder (bytes) | the same |
+/// | `http.server.request.body.size` | recorder (bytes; requests with a body only) | the same |
 /// | `http.server.response.body.size` | recorder (bytes) | the same |
 /// | `http.server.active_requests` | meter | – |
 /// | `httpd.server.open_connections` | meter | – |
@@ -85,7 +85,7 @@ public final class HTTPMetrics: HTTPServerObserver {
         let isHTTP10 = record.request?.version == "HTTP/1.0"
         let series = series(status: status, method: Self.methodIndex(record.request?.method), isHTTP10: isHTTP10)
         series.duration.recordNanoseconds(record.durationNanoseconds)
-        series.requestBodySize.record(Int64(record.requestBodyBytes))
+        if record.requestBodyBytes > 0 { series.requestBodySize.record(Int64(record.requestBodyBytes)) }
         series.responseBodySize.record(Int64(record.responseBodyBytes))
     }
 

@@ -43,6 +43,8 @@ struct MetricsTests {
             #expect(posts.values.count == 2)
             let requestSizes = try metrics.expectRecorder("http.server.request.body.size", Self.labels("POST", 200))
             #expect(requestSizes.values == [10, 100])
+            // A request without a body records no size.
+            #expect(try metrics.expectRecorder("http.server.request.body.size", Self.labels("GET", 200)).values.isEmpty)
             let responseSizes = try metrics.expectRecorder("http.server.response.body.size", Self.labels("POST", 200))
             #expect(responseSizes.values == [6, 7])
             #expect(try metrics.expectTimer("http.server.request.duration", Self.labels("PUT", 413)).values.count == 1)
