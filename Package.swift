@@ -59,7 +59,7 @@ let package = Package(
             ]
         ),
         // Beyond the reference, outside the core: a router, path and query parameters, JSON, cookies,
-        // middleware, error answers, the access log. FoundationEssentials (for JSON) comes with the toolchain.
+        // middleware, error answers. FoundationEssentials (for JSON) comes with the toolchain.
         .target(
             name: "HTTPDRouting",
             dependencies: [
@@ -121,6 +121,11 @@ let package = Package(
         .executableTarget(name: "ExampleRouting", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/Routing"),
         .executableTarget(name: "ExampleTodoAPI", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/TodoAPI"),
         .executableTarget(name: "ExampleHTTPS", dependencies: ["HTTPD", "HTTPDTLS"], path: "Examples/HTTPS"),
+        .executableTarget(
+            name: "ExampleObservability",
+            dependencies: ["HTTPD", .product(name: "Logging", package: "swift-log")],
+            path: "Examples/Observability"
+        ),
         .testTarget(
             name: "HTTPDTests",
             dependencies: [
