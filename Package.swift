@@ -18,9 +18,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // The demo's /metrics only: the library speaks swift-metrics' API, never a backend.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
-        // The library: SwiftNIO and swift-log, nothing else.
+        // The library: SwiftNIO, swift-log, and the API packages of swift-metrics and
+        // swift-distributed-tracing (no backend: the program bootstraps one, or none).
         .target(
             name: "HTTPD",
             dependencies: [
@@ -29,6 +34,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         // An HTTPServer as a swift-service-lifecycle Service (its own target: the core does not need it).
@@ -52,7 +59,7 @@ let package = Package(
             ]
         ),
         // Beyond the reference, outside the core: a router, path and query parameters, JSON, cookies,
-        // middleware, error answers, the access log. FoundationEssentials (for JSON) comes with the toolchain.
+        // middleware, error answers. FoundationEssentials (for JSON) comes with the toolchain.
         .target(
             name: "HTTPDRouting",
             dependencies: [
@@ -83,6 +90,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // The fuzz target: libFuzzer's entry point when built by scripts/fuzz (-sanitize=fuzzer
@@ -112,6 +121,11 @@ let package = Package(
         .executableTarget(name: "ExampleRouting", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/Routing"),
         .executableTarget(name: "ExampleTodoAPI", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/TodoAPI"),
         .executableTarget(name: "ExampleHTTPS", dependencies: ["HTTPD", "HTTPDTLS"], path: "Examples/HTTPS"),
+        .executableTarget(
+            name: "ExampleObservability",
+            dependencies: ["HTTPD", .product(name: "Logging", package: "swift-log")],
+            path: "Examples/Observability"
+        ),
         .testTarget(
             name: "HTTPDTests",
             dependencies: [
@@ -129,6 +143,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             exclude: ["TLS/Fixtures"]
         ),

@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
         .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // swift-httpd: the server setup shared by the benchmarked binary and the callgrind binary.
@@ -24,8 +26,16 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "bench-httpd", dependencies: ["BenchHTTPDServer"]),
-        // The same server with the main thread in a plain blocking wait (valgrind has crashed on an async main).
-        .executableTarget(name: "bench-httpd-callgrind", dependencies: ["BenchHTTPDServer"]),
+        // The same server with the main thread in a plain blocking wait (valgrind has crashed on an async main);
+        // BENCH_HTTPD_METRICS=prometheus bootstraps swift-prometheus first (the cost of metrics with a backend).
+        .executableTarget(
+            name: "bench-httpd-callgrind",
+            dependencies: [
+                "BenchHTTPDServer",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .executableTarget(
             name: "bench-hummingbird",
             dependencies: [

@@ -1,7 +1,7 @@
 import HTTPD
 import HTTPDRouting
 
-/// admin.localhost gets the admin router; every other host the site, with an access log around it.
+/// admin.localhost gets the admin router; every other host the site.
 func virtualHosts() throws -> VirtualHostMux {
     let site = Router(errors: .json)
     try siteRoutes(site)
@@ -10,5 +10,5 @@ func virtualHosts() throws -> VirtualHostMux {
     try adminRoutes(admin)
     return VirtualHostMux(
         ["admin.localhost": admin],
-        default: MiddlewareMux(site, AccessLog.middleware()))
+        default: site)
 }

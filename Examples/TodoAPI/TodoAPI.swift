@@ -41,7 +41,6 @@ final class TodoStore: Sendable {
 /// The todo API at /todos (JSON), and the files of `publicFolder` at every other path.
 func todoAPI(publicFolder: String, store: TodoStore = TodoStore()) throws -> Router {
     let router = Router(errors: .json)
-    router.use(AccessLog.middleware())
     let todos = router.group("/todos")
     try todos.get("") { request, response in
         let limit = try request.queryParameter("limit", as: Int.self) ?? 100

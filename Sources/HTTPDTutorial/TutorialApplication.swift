@@ -3,10 +3,9 @@ import HTTPDRouting
 
 /// The reference's tutorial application: `/`, `/echo`, `/headers`, `/self`, and a not-found page.
 public enum TutorialApplication {
-    /// The multiplexer to start the server with: exact paths, the not-found page for the rest, and one
-    /// Common Log Format line per request (the access-log middleware around every handler).
+    /// The multiplexer to start the server with: exact paths, and the not-found page for the rest.
     public static func mux() -> any HTTPMux {
-        MiddlewareMux(DefaultHTTPMux(default: notFound), AccessLog.middleware())
+        DefaultHTTPMux(default: notFound)
     }
 
     /// The tutorial's paths and their handlers.

@@ -5,6 +5,8 @@ import HTTPDServiceLifecycle
 import HTTPDTLS
 import HTTPDTutorial
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -59,6 +61,12 @@ struct HTTPDCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
+
+    @Option(name: .long, help: "Access log lines on standard output: clf (Common Log Format), combined (with Referer and User-Agent), json (one object per line).")
+    var logFormat: HTTPAccessLog.Format = .common
+
+    @Flag(name: .long, help: "Serve Prometheus metrics (request durations, sizes, connections, refusals) at /metrics.")
+    var metrics = false
 
     @Option(name: .long, help: ArgumentHelp("Serve the files under this directory at / instead of the tutorial application.", valueName: "dir"))
     var root: String?
@@ -125,7 +133,7 @@ struct HTTPDCommand: AsyncParsableCommand {
         }
         let level = logLevel
         LoggingSystem.bootstrap { label in
-            if label == AccessLog.label {
+            if label == HTTPAccessLog.label {
                 var handler = AccessLogHandler()
                 handler.logLevel = level
                 return handler
@@ -134,6 +142,8 @@ struct HTTPDCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        let metricsHandler = metrics ? Self.bootstrapPrometheus() : nil
+        let observers: [any HTTPServerObserver] = [HTTPAccessLog(format: logFormat)]
         let tls = try tlsContext()
         let listeners = self.listeners(tls)
         let server: HTTPServer
@@ -143,21 +153,24 @@ struct HTTPDCommand: AsyncParsableCommand {
                 root: root, mountedAt: "", options: FileServer.Options(listDirectories: list, serveHiddenFiles: hidden))
             // Every handler is in the mux before the server listens: a replacement process in a rolling
             // restart never answers a request 404 for want of one.
-            let mux = MiddlewareMux(RecursiveHTTPMux(), AccessLog.middleware())
+            let mux = MiddlewareMux(RecursiveHTTPMux())
             try mux.putHandler(host: nil, path: "", handler: files.handler)
             if let healthPath { try mux.putHandler(host: nil, path: healthPath, handler: HealthCheck.handler) }
+            if let metricsHandler { try mux.putHandler(host: nil, path: "/metrics", handler: metricsHandler) }
             server = try await HTTPServer.start(
                 mux: mux, socketOptions: socketOptions,
                 settings: try settings(), trustedProxies: try trustedProxies(), proxyProtocol: proxyProtocol ? .all : .off,
-                listeners: listeners)
+                observers: observers, listeners: listeners)
             print("Serving \(root)\(list ? " with directory listings" : "")")
         } else {
             let mux = TutorialApplication.mux()
             try TutorialApplication.register(on: mux)
             if let healthPath { try mux.putHandler(host: nil, path: healthPath, handler: HealthCheck.handler) }
+            if let metricsHandler { try mux.putHandler(host: nil, path: "/metrics", handler: metricsHandler) }
             server = try await HTTPServer.start(
                 mux: mux, socketOptions: socketOptions, settings: try settings(),
-                trustedProxies: try trustedProxies(), proxyProtocol: proxyProtocol ? .all : .off, listeners: listeners)
+                trustedProxies: try trustedProxies(), proxyProtocol: proxyProtocol ? .all : .off, observers: observers,
+                listeners: listeners)
         }
         for (bound, listener) in zip(server.addresses, listeners) {
             let scheme = listener.transport.isSecure ? "https" : "http"
@@ -173,6 +186,18 @@ struct HTTPDCommand: AsyncParsableCommand {
             services: [service],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: server.logger)
         try await group.run()
+    }
+
+    /// Bootstraps swift-metrics with a Prometheus registry (the server then reports `HTTPMetrics` to it)
+    /// and returns the handler that serves the registry as Prometheus text.
+    private static func bootstrapPrometheus() -> HTTPHandler {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return { _, response in
+            try await response.write(
+                status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                body: registry.emitToBuffer())
+        }
     }
 
     /// The addresses of `--address`, or the default for the protocol.
@@ -237,3 +262,4 @@ struct HTTPDCommand: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension HTTPAccessLog.Format: ExpressibleByArgument {}

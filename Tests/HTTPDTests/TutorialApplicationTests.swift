@@ -60,20 +60,4 @@ struct TutorialApplicationTests {
             #expect(response.text.contains("public enum TutorialApplication"))
         }
     }
-
-    @Test("each request is logged as one Common Log Format line")
-    func accessLogLine() async throws {
-        let line = Box<String>("")
-        try await TestServer.with(routes: [
-            "/x": { request, response in
-                try await response.write(status: 201, body: "four")
-                line.set(AccessLog.line(request, response))
-            }
-        ]) { test throws in
-            _ = try await test.request("/x?y")
-            let text = line.get()
-            #expect(text.hasPrefix("127.0.0.1 - - ["))
-            #expect(text.hasSuffix("] \"GET /x?y HTTP/1.1\" 201 4"))
-        }
-    }
 }

@@ -2,11 +2,18 @@
 // (which has crashed on an async main). Usage: bench-httpd-callgrind PORT FILE_DIRECTORY
 // The server starts in a detached task: top-level code is main-actor isolated, and the main thread
 // never runs the main actor here.
+// BENCH_HTTPD_METRICS=prometheus bootstraps swift-metrics with swift-prometheus first, so the server
+// reports its metrics (the "with a backend" cost); without it no backend is bootstrapped.
 import BenchHTTPDServer
 import Dispatch
 import Glibc
+import Metrics
+import Prometheus
 
 let arguments = BenchArguments.parse()
+if let backend = getenv("BENCH_HTTPD_METRICS"), String(cString: backend) == "prometheus" {
+    MetricsSystem.bootstrap(PrometheusMetricsFactory())
+}
 let started = DispatchSemaphore(value: 0)
 Task.detached {
     do {

@@ -13,8 +13,15 @@ final class AcceptBackoff: ChannelInboundHandler, RemovableChannelHandler {
     static let pause = TimeAmount.milliseconds(500)
 
     private var paused = false
+    /// Told of every failure (the metrics count them).
+    private let observers: ServerObservers?
+
+    init(observers: ServerObservers? = nil) {
+        self.observers = observers
+    }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        observers?.acceptFailed(error)
         // Any failure to accept (out of descriptors or memory above all) pauses, as NIO's own handler does.
         guard !paused, let options = context.channel.syncOptions else { return }
         paused = true

@@ -53,6 +53,18 @@ final class Exchange: @unchecked Sendable {
     @exclusivity(unchecked) var chunkFramingStart: Int?
     /// The task running the handler, until it finishes (cancelled when the response times out).
     @exclusivity(unchecked) var task: Task<Void, Never>?
+    /// The status written, once the response has begun (`HTTPResponse.status`).
+    @exclusivity(unchecked) var responseStatus: Int?
+    /// Response body bytes handed to the connection (`HTTPResponse.bytesSent`).
+    @exclusivity(unchecked) var responseBodyBytes = 0
+    /// For observers (`ServerObservers`, set only when the server has some): when the head was taken
+    /// (`NIODeadline` uptime), the client as the request names it (behind a trusted proxy, the original
+    /// one), whether the exchange was reported, and how it was cut off when the connection (a timeout)
+    /// or the handler (a throw mid-response) ended it.
+    @exclusivity(unchecked) var startUptime: UInt64 = 0
+    @exclusivity(unchecked) var observedClient: (address: String, port: Int?)?
+    @exclusivity(unchecked) var reported = false
+    @exclusivity(unchecked) var interruption: HTTPExchangeRecord.Ending?
 
     init(connection: HTTPConnection, head: HTTPRequestHead, body: RequestBody, expectsContinue: Bool) {
         self.connection = connection

@@ -181,6 +181,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             exchange.body.fail(.connectionClosed)
             exchange.settleWaiter()
             self.exchange = nil  // the handler may still hold it; writes now throw connectionClosed
+            serverContext.observers?.ended(exchange, on: self)
         }
         pending.removeAll()
         context.fireChannelInactive()
@@ -275,7 +276,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         switch RequestHeadCheck.check(head, settings: serverContext.settings) {
         case .success(let good): verdict = good
         case .failure(let rejected):
-            rejectAndClose(status: rejected.status, withBody: head.method != .HEAD)
+            rejectAndClose(status: rejected.status, withBody: head.method != .HEAD, head: head)
             return
         }
         let body = RequestBody(
@@ -286,12 +287,14 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         let request = HTTPRequest(
             head: head, client: client, clientPort: clientPort, exchange: exchange,
             fieldsNeedTrimming: verdict.fieldsNeedTrimming, asksToUpgrade: verdict.asksToUpgrade)
+        serverContext.observers?.began(exchange, request: request)
         // NIOHTTP1's decoder reads nothing after a request it takes for an upgrade, and this server
         // upgrades to nothing: answer it as if `Upgrade` were absent, then close, so that a request
         // pipelined behind it is not left unanswered and what the client sends does not pile up.
         if request.asksToUpgrade { exchange.closeReason = .upgradeRequested }
         let response = HTTPResponse(exchange: exchange)
-        let handler = BuiltInHandlers.handler(for: request, mux: serverContext.mux, settings: serverContext.settings)
+        var handler = BuiltInHandlers.handler(for: request, mux: serverContext.mux, settings: serverContext.settings)
+        if let tracer = serverContext.tracer { handler = RequestTracing.traced(handler, by: tracer) }
         run(handler, request: request, response: response, exchange: exchange)
     }
 
@@ -386,6 +389,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             exchange.responseFinished
         else { return }
         self.exchange = nil
+        serverContext.observers?.ended(exchange, on: self)
         watchdog.stop(.body)
         if context.channel.isWritable {
             watchdog.stop(.response)
@@ -558,6 +562,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             abandonBody(of: exchange, because: .requestTimedOut)
         case .response:
             logger.info("response timed out; closing the connection", metadata: logMetadata)
+            exchange?.interruption = .timedOut(.response)
             exchange?.task?.cancel()
             closeNow()
         }
@@ -566,7 +571,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Closing
 
     /// Answers a request the server refuses before routing (or a head that never completed), then closes.
-    private func rejectAndClose(status: Int, withBody: Bool = true) {
+    private func rejectAndClose(status: Int, withBody: Bool = true, head: HTTPRequestHead? = nil) {
         state.inputBroke()
         var buffer = allocator.buffer(capacity: 160)
         let text =
@@ -579,6 +584,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             requests: requests ?? .init(), framing: .length(text.utf8.count), connection: .close,
             date: executor.dateCache.current, into: &buffer)
         if withBody { buffer.writeString(text) }
+        serverContext.observers?.refused(status: status, head: head, responseBodyBytes: withBody ? text.utf8.count : 0, on: self)
         context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: nil)
         closeAfterOutput()
     }

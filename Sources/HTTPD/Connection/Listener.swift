@@ -26,7 +26,7 @@ enum Listener {
             .serverChannelInitializer { channel in
                 // Out of file descriptors (EMFILE), pause accepting instead of spinning on accept().
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AcceptBackoff())
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoff(observers: serverContext.observers))
                 }
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -113,6 +113,7 @@ enum Listener {
         try sync.addHandler(ByteToMessageHandler(decoder, maximumBufferSize: limits.maxHeaderListSize + 131_072))
         try sync.addHandler(connection)
         serverContext.connections.add(channel)
+        serverContext.observers?.connectionOpened(channel)
     }
 
     /// How a bound listener reports its address: `127.0.0.1:8080`, `[::1]:8080` or `unix:/path`.

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Tracing
 
 /// What every connection of one server shares: the server, its multiplexer, settings and logger,
 /// and the executors that run handlers on the connections' event loops.
@@ -21,10 +22,14 @@ final class ServerContext: Sendable {
     let origins: ClientOrigins?
     /// The server is draining (`HTTPServer.isDraining`), and how many connections were accepted.
     let handover: ListenerHandover
+    /// Who is told of connections and finished exchanges (the access log, metrics); nil, and free, when nobody.
+    let observers: ServerObservers?
+    /// The tracer each request runs in a span of; nil, and free, when no tracer was given or bootstrapped.
+    let tracer: (any Tracer)?
 
     init(
         server: HTTPServer, mux: any HTTPMux, settings: HTTPSettings, logger: Logger, group: any EventLoopGroup,
-        origins: ClientOrigins? = nil
+        origins: ClientOrigins? = nil, observers: ServerObservers? = nil, tracer: (any Tracer)? = nil
     ) {
         self.server = server
         self.mux = mux
@@ -34,5 +39,7 @@ final class ServerContext: Sendable {
         self.connections = ConnectionRegistry()
         self.origins = origins
         self.handover = ListenerHandover()
+        self.observers = observers
+        self.tracer = tracer
     }
 }

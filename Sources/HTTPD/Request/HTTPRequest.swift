@@ -43,6 +43,14 @@ public final class HTTPRequest: Sendable {
     }
     @exclusivity(unchecked) private nonisolated(unsafe) var extensionValues = UserInfo()
 
+    /// The registered route pattern that matched (`/todos/:id`), set by the router that picked the
+    /// handler; nil until one does. A request's trace span is named after it, not after the raw path.
+    public var route: String? {
+        get { routePattern }
+        set { routePattern = newValue }
+    }
+    @exclusivity(unchecked) private nonisolated(unsafe) var routePattern: String?
+
     /// The values in `userInfo`, by key: `request.userInfo["user"] = user`, `request.userInfo["user"] as? User`.
     /// A short list searched in order, not a hash table: a request carries a few such values, and a list
     /// needs no hashing; it allocates nothing until the first value is set.

@@ -26,9 +26,12 @@ public final class HTTPResponse: @unchecked Sendable {
     @exclusivity(unchecked) private var outputLimit: Int
 
     /// The status sent, once the response has begun (for access logs).
-    @exclusivity(unchecked) public private(set) var status: Int?
+    public var status: Int? { exchange.responseStatus }
     /// Body bytes sent so far, not counting the head (for access logs).
-    @exclusivity(unchecked) public private(set) var bytesSent = 0
+    public private(set) var bytesSent: Int {
+        get { exchange.responseBodyBytes }
+        set { exchange.responseBodyBytes = newValue }
+    }
     /// The headers the response was written or begun with.
     @exclusivity(unchecked) private var sentHeaders: [(name: String, value: String)] = []
 
@@ -335,7 +338,7 @@ public final class HTTPResponse: @unchecked Sendable {
         ResponseHead.appendClosingHeaders(
             requests: requests, framing: framing, connection: connectionHeader,
             date: connection.executor.dateCache.current, into: &buffer)
-        self.status = status
+        exchange.responseStatus = status
         sentHeaders = headers
         return buffer
     }
@@ -382,6 +385,7 @@ public final class HTTPResponse: @unchecked Sendable {
                     logger.debug("handler for \(exchange.head.uri) stopped streaming: \(failure)", metadata: connection.logMetadata)
                 } else {
                     logger.error("handler for \(exchange.head.uri) threw during a streamed response: \(failure)", metadata: connection.logMetadata)
+                    exchange.interruption = .handlerFailed
                 }
                 connection.closeNow()
             } else {

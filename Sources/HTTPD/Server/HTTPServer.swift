@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOConcurrencyHelpers
+import Tracing
 
 /// A running HTTP server (`start-http-server!`): listens on one or more addresses and serves every
 /// request with the handler its multiplexer picks.
@@ -68,6 +69,11 @@ public final class HTTPServer: Sendable {
     ///     the original client in `HTTPRequest.client`, `scheme` and `host`; none by default.
     ///   - proxyProtocol: which listeners expect a PROXY protocol header (v1 or v2) on every connection;
     ///     none by default.
+    ///   - observers: told of every connection and every finished exchange (`HTTPAccessLog`,
+    ///     `HTTPMetrics`); when none is an `HTTPMetrics` and a swift-metrics backend is bootstrapped,
+    ///     `HTTPMetrics()` reports to it.
+    ///   - tracer: runs each request in a server span; by default the tracer bootstrapped with
+    ///     `InstrumentationSystem` when the server starts, if any (none: no spans, no cost).
     ///   - addresses: `"host:port"` (port 0 picks a free port), `"[::1]:8080"`, `":8080"`, `"unix:/path"`.
     /// - Throws: `HTTPDError.invalidSetting`, `.invalidAddress` or `.bindFailed` naming the address.
     public static func start(
@@ -79,12 +85,14 @@ public final class HTTPServer: Sendable {
         logger: Logger = Logger(label: "swift-httpd"),
         trustedProxies: TrustedProxies? = nil,
         proxyProtocol: ProxyProtocolMode = .off,
+        observers: [any HTTPServerObserver] = [],
+        tracer: (any Tracer)? = nil,
         addresses: [String]
     ) async throws(HTTPDError) -> HTTPServer {
         try await start(
             mux: mux, backlog: backlog, socketOptions: socketOptions, settings: settings,
             eventLoopGroup: eventLoopGroup, logger: logger, trustedProxies: trustedProxies,
-            proxyProtocol: proxyProtocol, listeners: addresses.map(HTTPListener.plain))
+            proxyProtocol: proxyProtocol, observers: observers, tracer: tracer, listeners: addresses.map(HTTPListener.plain))
     }
 
     /// Starts a server on `listeners`: plain and TLS ones (`HTTPListener.tls` from `HTTPDTLS`) at once,
@@ -104,6 +112,11 @@ public final class HTTPServer: Sendable {
     ///     the original client in `HTTPRequest.client`, `scheme` and `host`; none by default.
     ///   - proxyProtocol: which listeners expect a PROXY protocol header (v1 or v2) on every connection;
     ///     none by default.
+    ///   - observers: told of every connection and every finished exchange (`HTTPAccessLog`,
+    ///     `HTTPMetrics`); when none is an `HTTPMetrics` and a swift-metrics backend is bootstrapped,
+    ///     `HTTPMetrics()` reports to it.
+    ///   - tracer: runs each request in a server span; by default the tracer bootstrapped with
+    ///     `InstrumentationSystem` when the server starts, if any (none: no spans, no cost).
     ///   - listeners: where to listen and how each listener carries its connections (`.plain("127.0.0.1:8080")`);
     ///     addresses as in `start(addresses:)`.
     /// - Throws: `HTTPDError.invalidSetting`, `.invalidAddress` or `.bindFailed` naming the address.
@@ -116,6 +129,8 @@ public final class HTTPServer: Sendable {
         logger: Logger = Logger(label: "swift-httpd"),
         trustedProxies: TrustedProxies? = nil,
         proxyProtocol: ProxyProtocolMode = .off,
+        observers: [any HTTPServerObserver] = [],
+        tracer: (any Tracer)? = nil,
         listeners: [HTTPListener]
     ) async throws(HTTPDError) -> HTTPServer {
         let addresses = listeners.map(\.address)
@@ -131,7 +146,8 @@ public final class HTTPServer: Sendable {
         let server = HTTPServer(mux: mux, settings: settings, logger: logger, group: group)
         let origins = ClientOrigins(trustedProxies: trustedProxies, proxyProtocol: proxyProtocol.isOn)
         let serverContext = ServerContext(
-            server: server, mux: mux, settings: settings, logger: logger, group: group, origins: origins)
+            server: server, mux: mux, settings: settings, logger: logger, group: group, origins: origins,
+            observers: ServerObservers.make(observers), tracer: tracer ?? RequestTracing.bootstrappedTracer)
         server.context.withLockedValue { $0 = serverContext }
         for (address, transport) in zip(parsed, transports) {
             do {

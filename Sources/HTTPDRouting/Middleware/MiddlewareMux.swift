@@ -4,13 +4,13 @@ import HTTPD
 /// whole server.
 ///
 /// ```swift
-/// let mux = MiddlewareMux(DefaultHTTPMux(), errors: .json, AccessLog.middleware())
+/// let mux = MiddlewareMux(DefaultHTTPMux(), errors: .json, requireAPIKey)
 /// let server = try await HTTPServer.start(mux: mux, addresses: ["127.0.0.1:8080"])
 /// try await server.register("/hello") { _, response in try await response.write(status: 200, body: "hi") }
 /// ```
 ///
-/// A path the inner multiplexer has no handler for is answered 404 inside the middleware (so an access
-/// log sees it too). Errors thrown by the middleware or the handler before it answered are written
+/// A path the inner multiplexer has no handler for is answered 404 inside the middleware (so the
+/// middleware sees it too). Errors thrown by the middleware or the handler before it answered are written
 /// through `errors`. Registrations go to the inner multiplexer.
 public struct MiddlewareMux: HTTPMux {
     /// The multiplexer that picks the handlers.

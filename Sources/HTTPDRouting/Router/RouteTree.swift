@@ -1,10 +1,11 @@
 import HTTPD
 
-/// A registered route: its handler (wrapped in the middleware of its group) and the names of what
-/// its pattern captures.
+/// A registered route: its handler (wrapped in the middleware of its group), the names of what
+/// its pattern captures, and the pattern as registered (`HTTPRequest.route`).
 struct Route: Sendable {
     let handler: HTTPHandler
     let names: [String]
+    let pattern: String
 }
 
 /// The routes of one path pattern, by method (`*` for any method).

@@ -58,6 +58,7 @@ public final class Router: HTTPMux, RouteRegistrar {
                 switch lookup {
                 case .found(let route, let parameters):
                     if !parameters.isEmpty { request.parameters = parameters }
+                    request.route = route.pattern
                     try await route.handler(request, response)
                 case .methodNotAllowed(let allow):
                     if request.method == "OPTIONS" {
@@ -84,7 +85,7 @@ public final class Router: HTTPMux, RouteRegistrar {
         guard method == "*" || (!method.isEmpty && method.utf8.allSatisfy(Self.isMethodCharacter)) else {
             throw RoutingError.invalidPattern(pattern, reason: "\"\(method)\" is not a method name (GET, POST, …)")
         }
-        let route = Route(handler: handler, names: parsed.names)
+        let route = Route(handler: handler, names: parsed.names, pattern: pattern)
         tree.withLockedValue { $0.insert(parsed.segments[...], method: method, route: route) }
     }
 

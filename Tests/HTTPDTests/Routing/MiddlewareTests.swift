@@ -62,7 +62,12 @@ struct MiddlewareTests {
     @Test("MiddlewareMux wraps every request of a server, unknown paths included")
     func wholeServer() async throws {
         let (logger, messages) = CapturedLog.logger()
-        let mux = MiddlewareMux(DefaultHTTPMux(), errors: .json, Self.tracing("s"), AccessLog.middleware(logger: logger))
+        // Logs each request it wraps, once answered (an unknown path's 404 included).
+        let requestLog = Middleware { request, response, next in
+            defer { logger.info("\"\(request.method) \(request.url) \(request.proto)\" \(response.status ?? 0)") }
+            try await next(request, response)
+        }
+        let mux = MiddlewareMux(DefaultHTTPMux(), errors: .json, Self.tracing("s"), requestLog)
         try await TestServer.with(mux: mux) { test throws in
             try await test.server.register("/t", handler: Self.echoTrace)
             try await test.server.register("/fail") { _, _ in throw HTTPError(409, "taken") }
@@ -76,9 +81,8 @@ struct MiddlewareTests {
         }
         let lines = messages.all
         #expect(lines.count == 3)
-        #expect(lines.first?.hasPrefix("127.0.0.1 - - [") == true)
-        #expect(lines.first?.hasSuffix("] \"GET /t?q HTTP/1.1\" 200 1") == true)
-        #expect(lines.dropFirst().first?.contains("\"GET /nothing HTTP/1.1\" 404 ") == true)
-        #expect(lines.last?.contains("\"GET /fail HTTP/1.1\" 409 ") == true)
+        #expect(lines.first == "\"GET /t?q HTTP/1.1\" 200")
+        #expect(lines.dropFirst().first == "\"GET /nothing HTTP/1.1\" 404")
+        #expect(lines.last == "\"GET /fail HTTP/1.1\" 409")
     }
 }

@@ -5,11 +5,11 @@ import Glibc
 #endif
 
 /// A swift-log handler that writes each message alone on a line of standard output, the way web
-/// servers print access logs: bootstrap it for the `AccessLog.label` logger.
+/// servers print access logs: bootstrap it for the `HTTPAccessLog.label` logger.
 ///
 /// ```swift
-/// LoggingSystem.bootstrap { label in
-///     label == AccessLog.label ? AccessLogHandler() : StreamLogHandler.standardError(label: label)
+/// LoggingSystem.bootstrap { label -> any LogHandler in
+///     label == HTTPAccessLog.label ? AccessLogHandler() : StreamLogHandler.standardError(label: label)
 /// }
 /// ```
 public struct AccessLogHandler: LogHandler {
