@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "HTTPDServiceLifecycle", targets: ["HTTPDServiceLifecycle"]),
         .library(name: "HTTPDRouting", targets: ["HTTPDRouting"]),
         .library(name: "HTTPDTLS", targets: ["HTTPDTLS"]),
+        .library(name: "HTTPDWebSocket", targets: ["HTTPDWebSocket"]),
         .executable(name: "httpd", targets: ["httpd"]),
     ],
     dependencies: [
@@ -51,6 +52,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // WebSocket (RFC 6455): a handler upgrades its own request; frames by NIOWebSocket's codec.
+        .target(
+            name: "HTTPDWebSocket",
+            dependencies: [
+                "HTTPD",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         // Beyond the reference, outside the core: a router, path and query parameters, JSON, cookies,
         // middleware, error answers, the access log. FoundationEssentials (for JSON) comes with the toolchain.
         .target(
@@ -67,6 +78,7 @@ let package = Package(
             dependencies: [
                 "HTTPD",
                 "HTTPDRouting",
+                "HTTPDWebSocket",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -120,6 +132,7 @@ let package = Package(
                 "HTTPDServiceLifecycle",
                 "HTTPDRouting",
                 "HTTPDTLS",
+                "HTTPDWebSocket",
                 "ExampleTodoAPI",
                 "ExampleRouting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
