@@ -1,7 +1,8 @@
 import HTTPD
 import HTTPDRouting
 
-/// The reference's tutorial application: `/`, `/echo`, `/headers`, `/self`, and a not-found page.
+/// The reference's tutorial application: `/`, `/echo`, `/headers`, `/self`, and a not-found page; and
+/// the live demo's `/ws`, `/events` and `/live` (`LiveDemo`).
 public enum TutorialApplication {
     /// The multiplexer to start the server with: exact paths, the not-found page for the rest, and one
     /// Common Log Format line per request (the access-log middleware around every handler).
@@ -11,7 +12,7 @@ public enum TutorialApplication {
 
     /// The tutorial's paths and their handlers.
     static var routes: [(path: String, handler: HTTPHandler)] {
-        [("/", hello), ("/echo", echo), ("/headers", headers), ("/self", ownSource)]
+        [("/", hello), ("/echo", echo), ("/headers", headers), ("/self", ownSource)] + LiveDemo.routes
     }
 
     /// Registers the tutorial's handlers on `server`.
