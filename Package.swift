@@ -124,6 +124,9 @@ let package = Package(
         .executableTarget(name: "ExampleRouting", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/Routing"),
         .executableTarget(name: "ExampleTodoAPI", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/TodoAPI"),
         .executableTarget(name: "ExampleHTTPS", dependencies: ["HTTPD", "HTTPDTLS"], path: "Examples/HTTPS"),
+        .executableTarget(
+            name: "ExampleWebSocket", dependencies: ["HTTPD", "HTTPDWebSocket"], path: "Examples/WebSocket"),
+        .executableTarget(name: "ExampleEventStream", dependencies: ["HTTPD"], path: "Examples/EventStream"),
         .testTarget(
             name: "HTTPDTests",
             dependencies: [
