@@ -91,7 +91,14 @@ enum LiveDemo {
           status.textContent = text;
           status.className = ok ? "status ok" : "status";
         };
-        let echoes = 0, ticks = 0;
+        let echoes = 0, ticks = 0, reported = false;
+        // scripts/browser-check loads /live?check: once echoes and events arrived, the page says so
+        // with a request the access log shows.
+        const report = () => {
+          if (location.search !== "?check" || reported || echoes < 3 || ticks < 2) return;
+          reported = true;
+          fetch("/live?arrived=" + echoes + "-echoes-" + ticks + "-events");
+        };
         const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
         ws.onopen = () => {
           setStatus("ws-status", "open", true);
@@ -101,7 +108,7 @@ enum LiveDemo {
           echoes++;
           log("ws-log", "echo: " + event.data);
           setStatus("ws-status", "open, " + echoes + " echoes", true);
-          document.body.dataset.echoes = echoes;
+          report();
         };
         ws.onclose = (event) => setStatus("ws-status", "closed (" + event.code + ")", false);
         document.getElementById("ws-form").onsubmit = (event) => {
@@ -113,7 +120,7 @@ enum LiveDemo {
           ticks++;
           log("sse-log", "#" + event.lastEventId + " " + event.data);
           setStatus("sse-status", "open, " + ticks + " events", true);
-          document.body.dataset.ticks = ticks;
+          report();
         });
         events.onerror = () => setStatus("sse-status", "reconnecting…", false);
         </script>
