@@ -415,15 +415,15 @@ extension HTTPResponse {
     ) async throws -> Result {
         let exchange = self.exchange
         return try await connection.eventLoop.flatSubmit { () -> EventLoopFuture<Result> in
-            let connection = exchange.connection
             let channel: any Channel
             do {
                 channel = try self.switchableChannel()
             } catch {
-                return connection.eventLoop.makeFailedFuture(error)
+                return exchange.connection.eventLoop.makeFailedFuture(error)
             }
             return responseHeaders(channel).flatMapThrowing { headers in
                 _ = try self.switchableChannel()
+                let connection = exchange.connection
                 var head = connection.allocator.buffer(capacity: 256)
                 _ = try ResponseHead.appendStatusAndHeaders(status: 101, headers: headers, into: &head)
                 head.writeStaticString("Connection: Upgrade\r\n\r\n")  // the handler's own is left out
