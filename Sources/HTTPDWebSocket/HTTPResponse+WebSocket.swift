@@ -14,8 +14,8 @@ extension HTTPResponse {
     /// }
     /// ```
     ///
-    /// A request that is not a valid handshake is answered here, and `body` never runs: 400 (not a
-    /// `GET`, no `Upgrade: websocket`, no `Connection: upgrade`, a `Sec-WebSocket-Key` that is not
+    /// A request that is not a valid handshake is answered here, and `body` never runs: 400 (not an
+    /// HTTP/1.1 `GET`, no `Upgrade: websocket`, no `Connection: upgrade`, a `Sec-WebSocket-Key` that is not
     /// 16 bytes in base64, a body), 426 with `Sec-WebSocket-Version: 13` for another version, 403 for an
     /// origin `options.acceptsOrigin` refuses.
     public func webSocket(
@@ -23,7 +23,8 @@ extension HTTPResponse {
         _ body: (WebSocket) async throws -> Void
     ) async throws {
         let subprotocol: String?
-        switch WebSocketHandshake.check(method: request.method, values: request.headerValues, options: options) {
+        switch WebSocketHandshake.check(
+            method: request.method, proto: request.proto, values: request.headerValues, options: options) {
         case .reject(let status, let headers, let reason):
             try await write(status: status, headers: headers.map { ($0.name, $0.value) }, body: reason + "\n")
             return

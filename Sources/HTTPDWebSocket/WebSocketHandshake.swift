@@ -15,10 +15,10 @@ enum WebSocketHandshake {
         var value: String
     }
 
-    /// Checks the method and the headers (`values(name)`: every value of a header, trimmed).
-    static func check(method: String, values: (String) -> [String], options: WebSocketOptions) -> Verdict {
+    /// Checks the method, the protocol version and the headers (`values(name)`: every value of a header, trimmed).
+    static func check(method: String, proto: String, values: (String) -> [String], options: WebSocketOptions) -> Verdict {
         func reject(_ reason: String) -> Verdict { .reject(status: 400, headers: [], reason: reason) }
-        guard method == "GET" else { return reject("a WebSocket handshake is a GET request") }
+        guard method == "GET", proto == "HTTP/1.1" else { return reject("a WebSocket handshake is an HTTP/1.1 GET request") }
         guard tokens(values("Upgrade")).contains("websocket") else {
             return reject("a WebSocket handshake needs Upgrade: websocket")
         }

@@ -70,7 +70,8 @@ extension HTTPResponse {
     ///
     /// A comment goes out every `heartbeat` (nil: none). When the client goes away, the heartbeat or the
     /// next `send` finds it, `body` is cancelled and this throws `HTTPDError.connectionClosed`. The
-    /// request's `lastEventID` says where a reconnecting client left off.
+    /// request's `lastEventID` says where a reconnecting client left off. A `HEAD` request gets the head
+    /// and `body` does not run.
     public func eventStream(
         heartbeat: Duration? = EventStream.defaultHeartbeat, headers: [(name: String, value: String)] = [],
         _ body: @escaping @Sendable (EventStream) async throws -> Void
@@ -78,6 +79,10 @@ extension HTTPResponse {
         try await begin(
             status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")] + headers)
         try await forceOutput()  // the head now: the client sees the stream open before the first event
+        if exchange.isHead {
+            try await end()  // the head is all a HEAD request gets: no events to run for
+            return
+        }
         let stream = EventStream(response: self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await body(stream) }

@@ -132,6 +132,24 @@ import Testing
         }
     }
 
+    @Test func aHeadRequestGetsTheHeadAndTheBodyDoesNotRun() async throws {
+        let runs = Locked(0)
+        let routes: [String: HTTPHandler] = [
+            "/events": { _, response in
+                try await response.eventStream { _ in runs.update { $0 += 1 } }
+            }
+        ]
+        try await TestServer.with(settings: testSettings(), routes: routes) { server in
+            let client = try await RawClient.connect(port: server.port, sending: "HEAD /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try #require(try await client.readResponse(headOnly: true))
+            #expect(response.status == 200)
+            #expect(response.header("Content-Type") == "text/event-stream")
+            try await client.send("GET /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")  // the connection carries on
+            #expect(try await client.readResponse()?.status == 200)
+        }
+        #expect(runs.get() == 1)  // for the GET only
+    }
+
     @Test func lastEventIDAndFieldErrorsReachTheHandler() async throws {
         let routes: [String: HTTPHandler] = [
             "/events": { request, response in

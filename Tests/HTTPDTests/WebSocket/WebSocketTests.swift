@@ -73,6 +73,10 @@ func echoHandler(_ options: WebSocketOptions = WebSocketOptions()) -> HTTPHandle
                 "POST /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\n"
                     + "Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n")
             #expect(post?.status == 400)
+            let http10 = try await status(
+                "GET /ws HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n")
+            #expect(http10?.status == 400)
             for badKey in ["short", "dGhlIHNhbXBsZSBub25jZQ=", "dGhlIHNhbXBsZSBub25jZR==", "dGhlIHNhbXBsZSBub25j!Q=="] {
                 let response = try await status(
                     "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: \(badKey)\r\n"
