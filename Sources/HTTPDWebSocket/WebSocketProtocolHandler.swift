@@ -122,13 +122,13 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler {
         case .pong:
             break  // what counts is that something arrived
         case .text, .binary:
+            guard phase == .open else { return }  // closing: only the client's close matters
             guard partial == nil else { return fail(.protocolError, context: context) }  // a message inside a message
-            guard phase == .open else { return }
             partial = PartialMessage(isText: frame.opcode == .text, bytes: data)
             continueMessage(fin: frame.fin, context: context)
         case .continuation:
-            guard var message = partial else { return fail(.protocolError, context: context) }  // nothing to continue
             guard phase == .open else { return }
+            guard var message = partial else { return fail(.protocolError, context: context) }  // nothing to continue
             guard message.bytes.readableBytes + data.readableBytes <= maxMessageSize else {
                 return fail(.messageTooBig, context: context)
             }

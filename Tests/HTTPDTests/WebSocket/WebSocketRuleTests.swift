@@ -108,6 +108,24 @@ import Testing
         #expect(empty.closed)
     }
 
+    @Test func theClientsAnswerToTheServersCloseEndsTheConnection() async throws {
+        let options = WebSocketOptions(pingInterval: nil, closeTimeout: .seconds(60))  // longer than the wait below
+        let routes: [String: HTTPHandler] = [
+            "/ws": { request, response in
+                try await response.webSocket(request, options: options) { _ in }
+            }
+        ]
+        try await TestServer.with(settings: testSettings(), routes: routes) { server in
+            let (client, _) = try await WebSocketTestClient.open(port: server.port)
+            #expect(try await client.readCloseCode() == 1000)
+            // Data still in flight from the client is ignored; its close completes the handshake.
+            try await client.send(opcode: 0x1, Array("late".utf8), fin: false)
+            try await client.send(opcode: 0x0, Array("r".utf8))
+            try await client.send(opcode: 0x8, Frame.closePayload(1000))
+            #expect(try await client.isClosedByServer())  // within 10 s, not the 60 s close timeout
+        }
+    }
+
     @Test func aPeerThatNeverAnswersTheServersCloseIsDropped() async throws {
         let options = WebSocketOptions(pingInterval: nil, closeTimeout: .milliseconds(300))
         let routes: [String: HTTPHandler] = [
