@@ -2,8 +2,8 @@
 ///
 /// Each `send` writes one event in the wire format and flushes it at once. While the stream is open a
 /// comment line goes out on the heartbeat interval, so proxies that close idle connections keep it; a
-/// client that went away makes `send` (or the heartbeat) throw `HTTPDError.connectionClosed`, and the
-/// handler's body is cancelled.
+/// client that went away makes `send` throw `HTTPDError.connectionClosed`; a heartbeat that finds it
+/// gone cancels the handler's task, so a body waiting between events ends too.
 public struct EventStream: Sendable {
     let response: HTTPResponse
 
@@ -29,14 +29,6 @@ public struct EventStream: Sendable {
     private func write(_ bytes: [UInt8]) async throws {
         try await response.chunk(bytes)
         try await response.forceOutput()
-    }
-
-    /// Sends a heartbeat comment every `interval` until cancelled or the client is gone.
-    func beat(every interval: Duration) async throws {
-        while true {
-            try await Task.sleep(for: interval)
-            try await comment("heartbeat")
-        }
     }
 }
 
@@ -68,13 +60,15 @@ extension HTTPResponse {
     /// }
     /// ```
     ///
-    /// A comment goes out every `heartbeat` (nil: none). When the client goes away, the heartbeat or the
-    /// next `send` finds it, `body` is cancelled and this throws `HTTPDError.connectionClosed`. The
+    /// A comment goes out every `heartbeat` (nil: none), written by a timer on the connection's event
+    /// loop. When the client goes away, the next `send` throws `HTTPDError.connectionClosed`, or the
+    /// heartbeat finds it and cancels the handler's task (a `Task.sleep` in `body` throws); either way
+    /// this throws `HTTPDError.connectionClosed`. The
     /// request's `lastEventID` says where a reconnecting client left off. A `HEAD` request gets the head
     /// and `body` does not run.
     public func eventStream(
         heartbeat: Duration? = EventStream.defaultHeartbeat, headers: [(name: String, value: String)] = [],
-        _ body: @escaping @Sendable (EventStream) async throws -> Void
+        _ body: (EventStream) async throws -> Void
     ) async throws {
         try await begin(
             status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")] + headers)
@@ -83,12 +77,14 @@ extension HTTPResponse {
             try await end()  // the head is all a HEAD request gets: no events to run for
             return
         }
-        let stream = EventStream(response: self)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await body(stream) }
-            if let heartbeat { group.addTask { try await stream.beat(every: heartbeat) } }
-            defer { group.cancelAll() }
-            try await group.next()  // the body returned, or it or the heartbeat threw
+        let beats = heartbeat.map { EventStreamHeartbeat(response: self, every: $0) }
+        defer { beats?.stop() }
+        do {
+            try await body(EventStream(response: self))
+        } catch {
+            // Cancelled because a heartbeat found the client gone: say so, as `send` would have.
+            if beats?.foundClientGone == true { throw HTTPDError.connectionClosed }
+            throw error
         }
         try await end()
     }
