@@ -150,6 +150,30 @@ import Testing
         #expect(runs.get() == 1)  // for the GET only
     }
 
+    @Test func aGracefulStopClosesAnOpenStreamAfterItsGracePeriod() async throws {
+        let ended = Locked<(any Error)?>(nil)
+        let finished = Gate()
+        let server = try await HTTPServer.start(settings: testSettings(), addresses: ["127.0.0.1:0"])
+        try await server.register("/events") { _, response in
+            do {
+                try await response.eventStream(heartbeat: .milliseconds(100)) { events in
+                    try await events.send(data: "open")
+                    try await Task.sleep(for: .seconds(60))
+                }
+            } catch {
+                ended.set(error)
+            }
+            finished.open()
+        }
+        let client = try await StreamingClient.connect(port: server.port!, sending: "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try await client.read(through: "data: open\n\n") != nil)
+        await server.stop(gracePeriod: .milliseconds(300))
+        _ = try await client.readUntilClose()
+        #expect(client.sawEOF)
+        await finished.wait()
+        #expect(ended.get() as? HTTPDError == .connectionClosed)
+    }
+
     @Test func lastEventIDAndFieldErrorsReachTheHandler() async throws {
         let routes: [String: HTTPHandler] = [
             "/events": { request, response in
