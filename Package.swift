@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "HTTPDServiceLifecycle", targets: ["HTTPDServiceLifecycle"]),
         .library(name: "HTTPDRouting", targets: ["HTTPDRouting"]),
         .library(name: "HTTPDTLS", targets: ["HTTPDTLS"]),
+        .library(name: "HTTPDWebSocket", targets: ["HTTPDWebSocket"]),
         .executable(name: "httpd", targets: ["httpd"]),
     ],
     dependencies: [
@@ -58,6 +59,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // WebSocket (RFC 6455): a handler upgrades its own request; frames by NIOWebSocket's codec.
+        .target(
+            name: "HTTPDWebSocket",
+            dependencies: [
+                "HTTPD",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         // Beyond the reference, outside the core: a router, path and query parameters, JSON, cookies,
         // middleware, error answers. FoundationEssentials (for JSON) comes with the toolchain.
         .target(
@@ -74,6 +85,7 @@ let package = Package(
             dependencies: [
                 "HTTPD",
                 "HTTPDRouting",
+                "HTTPDWebSocket",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -126,6 +138,9 @@ let package = Package(
             dependencies: ["HTTPD", .product(name: "Logging", package: "swift-log")],
             path: "Examples/Observability"
         ),
+        .executableTarget(
+            name: "ExampleWebSocket", dependencies: ["HTTPD", "HTTPDWebSocket"], path: "Examples/WebSocket"),
+        .executableTarget(name: "ExampleEventStream", dependencies: ["HTTPD"], path: "Examples/EventStream"),
         .testTarget(
             name: "HTTPDTests",
             dependencies: [
@@ -134,6 +149,7 @@ let package = Package(
                 "HTTPDServiceLifecycle",
                 "HTTPDRouting",
                 "HTTPDTLS",
+                "HTTPDWebSocket",
                 "ExampleTodoAPI",
                 "ExampleRouting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,7 +1,8 @@
 import HTTPD
 import HTTPDRouting
 
-/// The reference's tutorial application: `/`, `/echo`, `/headers`, `/self`, and a not-found page.
+/// The reference's tutorial application: `/`, `/echo`, `/headers`, `/self`, and a not-found page; and
+/// the live demo's `/ws`, `/events` and `/live` (`LiveDemo`).
 public enum TutorialApplication {
     /// The multiplexer to start the server with: exact paths, and the not-found page for the rest.
     public static func mux() -> any HTTPMux {
@@ -10,7 +11,7 @@ public enum TutorialApplication {
 
     /// The tutorial's paths and their handlers.
     static var routes: [(path: String, handler: HTTPHandler)] {
-        [("/", hello), ("/echo", echo), ("/headers", headers), ("/self", ownSource)]
+        [("/", hello), ("/echo", echo), ("/headers", headers), ("/self", ownSource)] + LiveDemo.routes
     }
 
     /// Registers the tutorial's handlers on `server`.

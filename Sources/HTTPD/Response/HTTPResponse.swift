@@ -403,3 +403,49 @@ public final class HTTPResponse: @unchecked Sendable {
         }
     }
 }
+
+// MARK: Switching protocols
+
+extension HTTPResponse {
+    /// Answers `101 Switching Protocols` and hands the connection to another protocol (the hook
+    /// `HTTPDWebSocket` upgrades with). On the event loop: `responseHeaders` gives the head's headers
+    /// (`Upgrade`, `Connection`, the protocol's own), the head is written, `install` adds the new
+    /// protocol's handlers, and the HTTP handlers leave the pipeline (`HTTPConnection.handOver`).
+    /// Returns what `install` made. Throws `responseAlreadyStarted` after another answer,
+    /// `connectionClosed` when the client is gone, `invalidHeader` for a bad header.
+    package func switchProtocols<Result: Sendable>(
+        responseHeaders: @escaping @Sendable (any Channel) -> EventLoopFuture<[(name: String, value: String)]>,
+        install: @escaping @Sendable (any Channel) throws -> Result
+    ) async throws -> Result {
+        let exchange = self.exchange
+        return try await connection.eventLoop.flatSubmit { () -> EventLoopFuture<Result> in
+            let channel: any Channel
+            do {
+                channel = try self.switchableChannel()
+            } catch {
+                return exchange.connection.eventLoop.makeFailedFuture(error)
+            }
+            return responseHeaders(channel).flatMapThrowing { headers in
+                _ = try self.switchableChannel()
+                let connection = exchange.connection
+                var head = connection.allocator.buffer(capacity: 256)
+                _ = try ResponseHead.appendStatusAndHeaders(status: 101, headers: headers, into: &head)
+                head.writeStaticString("Connection: Upgrade\r\n\r\n")  // the handler's own is left out
+                self.status = 101
+                self.sentHeaders = headers
+                exchange.response = .finished
+                connection.writeSwitchingHead(head)
+                return try connection.handOver(installing: install)
+            }
+        }.get()
+    }
+
+    /// The channel, while the response has not started and the connection still serves this request.
+    private func switchableChannel() throws(HTTPDError) -> any Channel {
+        guard case .notStarted = exchange.response else { throw .responseAlreadyStarted }
+        guard connection.phase == .open, exchange === connection.exchange, let context = connection.context else {
+            throw .connectionClosed
+        }
+        return context.channel
+    }
+}

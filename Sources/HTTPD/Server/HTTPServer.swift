@@ -252,8 +252,13 @@ public final class HTTPServer: Sendable {
     /// `closingIdle`).
     func drainOpenConnections(closingIdle: Bool) async {
         for connection in openConnections {
-            try? await connection.pipeline.handler(type: HTTPConnection.self)
-                .map { $0.beginDrain(closingIdle: closingIdle) }.get()
+            do {
+                try await connection.pipeline.handler(type: HTTPConnection.self)
+                    .map { $0.beginDrain(closingIdle: closingIdle) }.get()
+            } catch ChannelPipelineError.notFound {
+                // Handed over to another protocol (a WebSocket): it hears of the stop as an event.
+                connection.pipeline.fireUserInboundEventTriggered(ServerStoppingEvent())
+            } catch {}
         }
     }
 

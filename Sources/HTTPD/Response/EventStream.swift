@@ -1,0 +1,98 @@
+/// A Server-Sent Events stream (`text/event-stream`), as `HTTPResponse.eventStream` hands it to a handler.
+///
+/// Each `send` writes one event in the wire format and flushes it at once. While the stream is open a
+/// comment line goes out on the heartbeat interval, so proxies that close idle connections keep it; a
+/// client that went away makes `send` throw `HTTPDError.connectionClosed`; a heartbeat that finds it
+/// gone cancels the handler's task, so a body waiting between events ends too.
+public struct EventStream: Sendable {
+    let response: HTTPResponse
+
+    /// How often a heartbeat comment goes out when the handler does not say: 15 s.
+    public static let defaultHeartbeat = Duration.seconds(15)
+
+    /// Sends one event: `data` (each of its lines a `data:` line), and the optional `event` type, `id`
+    /// (the client sends it back as `Last-Event-ID` when it reconnects) and `retry` (how long the client
+    /// waits before reconnecting, whole milliseconds).
+    ///
+    /// Throws `EventStreamError.invalidField` when `event` or `id` holds CR or LF (or `id` a NUL), which
+    /// would end the field early, before anything is sent; `HTTPDError.connectionClosed` when the client
+    /// is gone.
+    public func send(data: String, event: String? = nil, id: String? = nil, retry: Duration? = nil) async throws {
+        try await write(EventStreamFormat.event(data: data, event: event, id: id, retry: retry))
+    }
+
+    /// Sends a comment line (`: text`), which clients ignore; CR and LF in `text` start new comment lines.
+    public func comment(_ text: String) async throws {
+        try await write(EventStreamFormat.comment(text))
+    }
+
+    private func write(_ bytes: [UInt8]) async throws {
+        try await response.chunk(bytes)
+        try await response.forceOutput()
+    }
+}
+
+/// A field of an event that cannot be sent as given.
+public enum EventStreamError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The `event` or `id` field holds a character that would end it early (CR, LF; NUL in an `id`).
+    case invalidField(name: String, value: String)
+
+    /// What went wrong, in a sentence.
+    public var description: String {
+        switch self {
+        case .invalidField(let name, let value):
+            return "event stream field \"\(name)\" must not contain CR or LF (or NUL in an id): \(value.debugDescription)"
+        }
+    }
+}
+
+extension HTTPResponse {
+    /// Answers with a Server-Sent Events stream: `200`, `Content-Type: text/event-stream`,
+    /// `Cache-Control: no-cache` and `headers`, then runs `body` with the stream, and ends the response
+    /// when `body` returns.
+    ///
+    /// ```swift
+    /// try await response.eventStream { events in
+    ///     for tick in 1... {
+    ///         try await events.send(data: "tick \(tick)", id: "\(tick)")
+    ///         try await Task.sleep(for: .seconds(1))
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// A comment goes out every `heartbeat` (nil: none), written by a timer on the connection's event
+    /// loop. When the client goes away, the next `send` throws `HTTPDError.connectionClosed`, or the
+    /// heartbeat finds it and cancels the handler's task (a `Task.sleep` in `body` throws); either way
+    /// this throws `HTTPDError.connectionClosed`. The
+    /// request's `lastEventID` says where a reconnecting client left off. A `HEAD` request gets the head
+    /// and `body` does not run.
+    public func eventStream(
+        heartbeat: Duration? = EventStream.defaultHeartbeat, headers: [(name: String, value: String)] = [],
+        _ body: (EventStream) async throws -> Void
+    ) async throws {
+        try await begin(
+            status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")] + headers)
+        try await forceOutput()  // the head now: the client sees the stream open before the first event
+        if exchange.isHead {
+            try await end()  // the head is all a HEAD request gets: no events to run for
+            return
+        }
+        let beats = heartbeat.map { EventStreamHeartbeat(response: self, every: $0) }
+        defer { beats?.stop() }
+        do {
+            try await body(EventStream(response: self))
+        } catch {
+            // Cancelled because a heartbeat found the client gone: say so, as `send` would have.
+            if beats?.foundClientGone == true { throw HTTPDError.connectionClosed }
+            throw error
+        }
+        try await end()
+    }
+}
+
+extension HTTPRequest {
+    /// The `Last-Event-ID` header: the `id` of the last event a reconnecting event-stream client received.
+    public var lastEventID: String? {
+        header("Last-Event-ID")
+    }
+}
