@@ -431,7 +431,7 @@ extension HTTPResponse {
                 var head = connection.allocator.buffer(capacity: 256)
                 _ = try ResponseHead.appendStatusAndHeaders(status: 101, headers: headers, into: &head)
                 head.writeStaticString("Connection: Upgrade\r\n\r\n")  // the handler's own is left out
-                self.status = 101
+                exchange.responseStatus = 101
                 self.sentHeaders = headers
                 exchange.response = .finished
                 connection.writeSwitchingHead(head)
