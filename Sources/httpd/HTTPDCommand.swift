@@ -159,11 +159,11 @@ struct HTTPDCommand: AsyncParsableCommand {
                 mux: mux, socketOptions: socketOptions, settings: try settings(),
                 trustedProxies: try trustedProxies(), proxyProtocol: proxyProtocol ? .all : .off, listeners: listeners)
         }
-        for (bound, listener) in zip(server.addresses, listeners) {
+        for (bound, listener) in zip(server.addresses, server.listeners) {
             let scheme = listener.transport.isSecure ? "https" : "http"
             print("Serving \(scheme.uppercased()) on \(bound) (\(scheme)://\(bound)/)")
         }
-        if let tls { reloadOnHangUp(tls, logger: server.logger) }
+        if tls != nil { reloadOnHangUp(server) }
         fflush(nil)
         WorkerReadiness.signalReady()
         // SIGINT and SIGTERM stop the server gracefully: requests in progress get 5 seconds to finish.
@@ -200,14 +200,14 @@ struct HTTPDCommand: AsyncParsableCommand {
 
     /// SIGHUP reloads the certificate and key from the same files, as nginx does: new connections get
     /// them, open ones carry on, and a bad file leaves the old ones in use. Either way it is logged.
-    private func reloadOnHangUp(_ tls: HTTPSContext, logger: Logger) {
+    private func reloadOnHangUp(_ server: HTTPServer) {
         Task.detached {
             for await _ in await UnixSignalsSequence(trapping: .sighup) {
                 do {
-                    try tls.reload()
-                    logger.notice("TLS certificate reloaded", metadata: ["reloads": "\(tls.reloadCount)"])
+                    try server.reloadTLS()
+                    server.logger.notice("TLS certificate reloaded", metadata: ["reloads": "\(server.tlsContexts.first?.reloadCount ?? 0)"])
                 } catch {
-                    logger.error("TLS reload failed, the previous certificate stays in use: \(error)")
+                    server.logger.error("TLS reload failed, the previous certificate stays in use: \(error)")
                 }
             }
         }
