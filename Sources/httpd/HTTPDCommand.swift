@@ -30,8 +30,11 @@ struct HTTPDCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The PEM private key of --tls-cert (RSA or ECDSA).", valueName: "file"))
     var tlsKey: String?
 
-    @Option(name: .long, help: ArgumentHelp("With --tls-cert: require client certificates that verify against the PEM roots in this file.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("With --tls-cert: ask for client certificates that verify against the PEM roots in this file (required unless --tls-client-auth optional).", valueName: "file"))
     var tlsClientCa: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --tls-client-ca: clients must present a certificate (required, the default), or may (optional; one presented must verify).", valueName: "required|optional"))
+    var tlsClientAuth: ClientCertificateMode?
 
     @Option(name: .long, help: "With --tls-cert: also serve plain HTTP on this address; repeatable.")
     var plainAddress: [String] = []
@@ -105,6 +108,7 @@ struct HTTPDCommand: AsyncParsableCommand {
         if tlsCert == nil && (tlsClientCa != nil || !plainAddress.isEmpty) {
             throw ValidationError("--tls-client-ca and --plain-address need --tls-cert and --tls-key")
         }
+        if tlsClientAuth != nil && tlsClientCa == nil { throw ValidationError("--tls-client-auth needs --tls-client-ca") }
         if (list || hidden) && root == nil { throw ValidationError("--list and --hidden need --root DIR") }
         if let root {
             var info = stat()
@@ -186,7 +190,7 @@ struct HTTPDCommand: AsyncParsableCommand {
         do {
             return try HTTPSContext(
                 certificate: TLSCertificateFiles(chain: tlsCert, key: tlsKey),
-                clientAuthentication: tlsClientCa.map { .required(trustRoots: $0) } ?? .none)
+                clientAuthentication: tlsClientCa.map { (tlsClientAuth ?? .required).authentication(trustRoots: $0) } ?? .none)
         } catch {
             throw ValidationError("\(error)")
         }
