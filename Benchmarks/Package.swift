@@ -25,6 +25,8 @@ let package = Package(
             dependencies: [
                 .product(name: "HTTPD", package: "swift-httpd"),
                 .product(name: "HTTPDRouting", package: "swift-httpd"),
+                // HTTPS for the TLS scenarios, with BENCH_TLS_CERT and BENCH_TLS_KEY (see README.md).
+                .product(name: "HTTPDTLS", package: "swift-httpd"),
             ]
         ),
         .executableTarget(name: "bench-httpd", dependencies: ["BenchHTTPDServer"]),
@@ -42,6 +44,7 @@ let package = Package(
             name: "bench-hummingbird",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

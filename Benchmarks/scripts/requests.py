@@ -4,11 +4,13 @@
 Used by Benchmarks/callgrind, where the count must be exact (wrk runs for a time, not a count).
 --depth 1 sends one request at a time (the plaintext scenario's pattern); --depth 16 sends
 batches of 16 in one write (the pipelined scenario's). With --count 0 it only connects and closes.
-Waits up to --wait seconds for the server to accept a connection first.
+Waits up to --wait seconds for the server to accept a connection first. --tls speaks HTTPS (the
+certificate is not checked: the server is on loopback with a throw-away one).
 """
 import argparse
 import os
 import socket
+import ssl
 import sys
 import time
 
@@ -29,6 +31,7 @@ def main():
     p.add_argument("--path", default="/plaintext")
     p.add_argument("--wait", type=float, default=120.0)
     p.add_argument("--pid", type=int, help="give up waiting if this process (the server) exits")
+    p.add_argument("--tls", action="store_true", help="HTTPS: a TLS handshake after connecting")
     a = p.parse_args()
 
     deadline = time.monotonic() + a.wait
@@ -45,6 +48,11 @@ def main():
                 return 1
             time.sleep(0.2)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if a.tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        s = context.wrap_socket(s, server_hostname="localhost")
     one = f"GET {a.path} HTTP/1.1\r\nHost: 127.0.0.1:{a.port}\r\n\r\n".encode()
     sent = done = 0
     buf = b""

@@ -28,11 +28,11 @@ try await server.register("/") { request, response in
     try await response.write(status: 200, body: "hello over \(request.scheme), \(request.tlsDetails?.version.map { "\($0)" } ?? "")\n")
 }
 
-// Certificates renewed on disk? New connections get them, open ones carry on; a bad file throws
-// (naming it) and the old certificate stays.
+// Certificates renewed on disk? server.reloadTLS() reads every TLS listener's files again: new
+// connections get them, open ones carry on; a bad file throws (naming it) and the old ones stay.
 try await server.register("/reload") { _, response in
     do {
-        try tls.reload()
+        try server.reloadTLS()
         try await response.write(status: 200, body: "reloaded\n")
     } catch {
         try await response.write(status: 500, body: "\(error)\n")

@@ -15,7 +15,7 @@ extension HTTPListener.Transport {
     /// TLS with `context`, as it is when each connection is accepted (a reload affects new connections
     /// only). Plain HTTP sent to such a listener is answered 400; files go out in chunks, not `sendfile`.
     public static func tls(_ context: HTTPSContext) -> HTTPListener.Transport {
-        HTTPListener.Transport(isSecure: true, allowsFileRegions: false) { channel, logger in
+        HTTPListener.Transport(isSecure: true, allowsFileRegions: false, configuration: context) { channel, logger in
             let details = TLSConnectionDetails()
             let tls = NIOSSLServerHandler(context: context.current)
             let sync = channel.pipeline.syncOperations

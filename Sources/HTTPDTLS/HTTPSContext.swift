@@ -18,7 +18,7 @@ import NIOSSL
 /// ```
 public final class HTTPSContext: Sendable {
     /// Where the context's TLS configuration comes from.
-    private enum Source: Sendable {
+    enum Source: Sendable {
         case files(certificate: TLSCertificateFiles, serverNames: [String: TLSCertificateFiles], clients: TLSClientAuthentication)
         case configuration(TLSConfiguration)
     }
@@ -60,8 +60,7 @@ public final class HTTPSContext: Sendable {
     /// Loads the same files again (or rebuilds the same configuration): what a certificate renewal
     /// needs. On failure the context in use stays, and the error names the file.
     public func reload() throws(HTTPDTLSError) {
-        let source = state.withLockedValue { $0.source }
-        try replace(with: source)
+        commit(try prepare(.sameSource))
     }
 
     /// Switches to other files; on failure the context in use stays, and the error names the file.
@@ -69,12 +68,12 @@ public final class HTTPSContext: Sendable {
         certificate: TLSCertificateFiles, serverNames: [String: TLSCertificateFiles] = [:],
         clientAuthentication: TLSClientAuthentication = .none
     ) throws(HTTPDTLSError) {
-        try replace(with: .files(certificate: certificate, serverNames: serverNames, clients: clientAuthentication))
+        commit(try prepare(.source(.files(certificate: certificate, serverNames: serverNames, clients: clientAuthentication))))
     }
 
     /// Switches to another configuration; on failure the context in use stays.
     public func reload(configuration: TLSConfiguration) throws(HTTPDTLSError) {
-        try replace(with: .configuration(configuration))
+        commit(try prepare(.source(.configuration(configuration))))
     }
 
     /// How many reloads succeeded.
@@ -83,11 +82,45 @@ public final class HTTPSContext: Sendable {
     /// The context new connections get.
     var current: NIOSSLContext { state.withLockedValue { $0.context } }
 
-    private func replace(with source: Source) throws(HTTPDTLSError) {
-        let context = try Self.makeContext(source)
+    /// What a reload loads.
+    enum Replacement: Sendable {
+        /// The files (or the configuration) in use, read again.
+        case sameSource
+        /// Other certificate files; the client authentication in use stays.
+        case certificates(TLSCertificateFiles, serverNames: [String: TLSCertificateFiles])
+        /// Another source altogether.
+        case source(Source)
+    }
+
+    /// A context loaded and checked but not in use yet: `commit` switches to it. (A server reloading
+    /// several contexts loads them all before switching any.)
+    struct PreparedReload: Sendable {
+        fileprivate let source: Source
+        fileprivate let context: NIOSSLContext
+    }
+
+    /// Loads what `replacement` names, without switching to it.
+    ///
+    /// - Throws: `HTTPDTLSError` naming the file that did not load; `.certificateFilesOnConfiguration`
+    ///   for `.certificates` on a context built from a `TLSConfiguration`.
+    func prepare(_ replacement: Replacement) throws(HTTPDTLSError) -> PreparedReload {
+        let source: Source
+        switch (replacement, state.withLockedValue { $0.source }) {
+        case (.sameSource, let current): source = current
+        case (.source(let given), _): source = given
+        case (.certificates(let certificate, let serverNames), .files(_, _, let clients)):
+            source = .files(certificate: certificate, serverNames: serverNames, clients: clients)
+        case (.certificates(let certificate, _), .configuration):
+            throw .certificateFilesOnConfiguration(certificatePath: certificate.chain)
+        }
+        return PreparedReload(source: source, context: try Self.makeContext(source))
+    }
+
+    /// Switches new connections to `prepared`.
+    func commit(_ prepared: PreparedReload) {
         state.withLockedValue {
-            $0.source = source
-            $0.context = context
+            $0.source = prepared.source
+            $0.context = prepared.context
             $0.reloads += 1
         }
     }

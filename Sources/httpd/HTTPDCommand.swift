@@ -32,8 +32,11 @@ struct HTTPDCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The PEM private key of --tls-cert (RSA or ECDSA).", valueName: "file"))
     var tlsKey: String?
 
-    @Option(name: .long, help: ArgumentHelp("With --tls-cert: require client certificates that verify against the PEM roots in this file.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("With --tls-cert: ask for client certificates that verify against the PEM roots in this file (required unless --tls-client-auth optional).", valueName: "file"))
     var tlsClientCa: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --tls-client-ca: clients must present a certificate (required, the default), or may (optional; one presented must verify).", valueName: "required|optional"))
+    var tlsClientAuth: ClientCertificateMode?
 
     @Option(name: .long, help: "With --tls-cert: also serve plain HTTP on this address; repeatable.")
     var plainAddress: [String] = []
@@ -113,6 +116,7 @@ struct HTTPDCommand: AsyncParsableCommand {
         if tlsCert == nil && (tlsClientCa != nil || !plainAddress.isEmpty) {
             throw ValidationError("--tls-client-ca and --plain-address need --tls-cert and --tls-key")
         }
+        if tlsClientAuth != nil && tlsClientCa == nil { throw ValidationError("--tls-client-auth needs --tls-client-ca") }
         if (list || hidden) && root == nil { throw ValidationError("--list and --hidden need --root DIR") }
         if let root {
             var info = stat()
@@ -172,11 +176,11 @@ struct HTTPDCommand: AsyncParsableCommand {
                 trustedProxies: try trustedProxies(), proxyProtocol: proxyProtocol ? .all : .off, observers: observers,
                 listeners: listeners)
         }
-        for (bound, listener) in zip(server.addresses, listeners) {
+        for (bound, listener) in zip(server.addresses, server.listeners) {
             let scheme = listener.transport.isSecure ? "https" : "http"
             print("Serving \(scheme.uppercased()) on \(bound) (\(scheme)://\(bound)/)")
         }
-        if let tls { reloadOnHangUp(tls, logger: server.logger) }
+        if tls != nil { reloadOnHangUp(server) }
         fflush(nil)
         WorkerReadiness.signalReady()
         // SIGINT and SIGTERM stop the server gracefully: requests in progress get 5 seconds to finish.
@@ -211,7 +215,7 @@ struct HTTPDCommand: AsyncParsableCommand {
         do {
             return try HTTPSContext(
                 certificate: TLSCertificateFiles(chain: tlsCert, key: tlsKey),
-                clientAuthentication: tlsClientCa.map { .required(trustRoots: $0) } ?? .none)
+                clientAuthentication: tlsClientCa.map { (tlsClientAuth ?? .required).authentication(trustRoots: $0) } ?? .none)
         } catch {
             throw ValidationError("\(error)")
         }
@@ -225,14 +229,14 @@ struct HTTPDCommand: AsyncParsableCommand {
 
     /// SIGHUP reloads the certificate and key from the same files, as nginx does: new connections get
     /// them, open ones carry on, and a bad file leaves the old ones in use. Either way it is logged.
-    private func reloadOnHangUp(_ tls: HTTPSContext, logger: Logger) {
+    private func reloadOnHangUp(_ server: HTTPServer) {
         Task.detached {
             for await _ in await UnixSignalsSequence(trapping: .sighup) {
                 do {
-                    try tls.reload()
-                    logger.notice("TLS certificate reloaded", metadata: ["reloads": "\(tls.reloadCount)"])
+                    try server.reloadTLS()
+                    server.logger.notice("TLS certificate reloaded", metadata: ["reloads": "\(server.tlsContexts.first?.reloadCount ?? 0)"])
                 } catch {
-                    logger.error("TLS reload failed, the previous certificate stays in use: \(error)")
+                    server.logger.error("TLS reload failed, the previous certificate stays in use: \(error)")
                 }
             }
         }

@@ -11,9 +11,9 @@ private let echo: HTTPHandler = { request, response in
 
 @Suite("Connections")
 struct ConnectionTests {
-    @Test("HTTP/1.1 keeps the connection open; Connection: close closes it with the header")
-    func keepAlive() async throws {
-        try await TestServer.with(routes: ["/a": hello]) { test throws in
+    @Test("HTTP/1.1 keeps the connection open; Connection: close closes it with the header", arguments: TestTransport.allCases)
+    func keepAlive(over transport: TestTransport) async throws {
+        try await TestServer.with(transport: transport, routes: ["/a": hello]) { test throws in
             let client = try await test.connect()
             for _ in 0..<3 {
                 try await client.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -27,9 +27,9 @@ struct ConnectionTests {
         }
     }
 
-    @Test("HTTP/1.0 closes unless it asks for keep-alive")
-    func http10() async throws {
-        try await TestServer.with(routes: ["/a": hello]) { test throws in
+    @Test("HTTP/1.0 closes unless it asks for keep-alive", arguments: TestTransport.allCases)
+    func http10(over transport: TestTransport) async throws {
+        try await TestServer.with(transport: transport, routes: ["/a": hello]) { test throws in
             let kept = try await test.connect()
             try await kept.send("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
             #expect(try await kept.readResponse()?.header("Connection") == "keep-alive")
@@ -39,9 +39,9 @@ struct ConnectionTests {
         }
     }
 
-    @Test("pipelined requests are answered in order, bodies and all")
-    func pipelining() async throws {
-        try await TestServer.with(routes: ["/a": hello, "/e": echo]) { test throws in
+    @Test("pipelined requests are answered in order, bodies and all", arguments: TestTransport.allCases)
+    func pipelining(over transport: TestTransport) async throws {
+        try await TestServer.with(transport: transport, routes: ["/a": hello, "/e": echo]) { test throws in
             let client = try await test.connect()
             try await client.send(
                 "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -55,9 +55,9 @@ struct ConnectionTests {
         }
     }
 
-    @Test("a body the handler never reads is skipped so the next request is answered correctly")
-    func unreadBodyIsSkipped() async throws {
-        try await TestServer.with(routes: ["/a": hello]) { test throws in
+    @Test("a body the handler never reads is skipped so the next request is answered correctly", arguments: TestTransport.allCases)
+    func unreadBodyIsSkipped(over transport: TestTransport) async throws {
+        try await TestServer.with(transport: transport, routes: ["/a": hello]) { test throws in
             let client = try await test.connect()
             try await client.send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
             #expect(try await client.readResponse()?.text == "hello /a")
@@ -66,9 +66,9 @@ struct ConnectionTests {
         }
     }
 
-    @Test("Expect: 100-continue gets 100 Continue when the handler reads the body")
-    func expectContinue() async throws {
-        try await TestServer.with(routes: ["/e": echo, "/a": hello]) { test throws in
+    @Test("Expect: 100-continue gets 100 Continue when the handler reads the body", arguments: TestTransport.allCases)
+    func expectContinue(over transport: TestTransport) async throws {
+        try await TestServer.with(transport: transport, routes: ["/e": echo, "/a": hello]) { test throws in
             let client = try await test.connect()
             try await client.send("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
             let interim = try #require(try await client.readResponse())

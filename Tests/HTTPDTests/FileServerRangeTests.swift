@@ -51,10 +51,10 @@ struct MultipartParts {
 struct FileServerRangeTests {
     let data = FileServerFixture.dataBytes
 
-    @Test("a single range is 206 with Content-Range and exactly those bytes (curl -r 0-99)")
-    func singleRange() async throws {
+    @Test("a single range is 206 with Content-Range and exactly those bytes (curl -r 0-99)", arguments: TestTransport.allCases)
+    func singleRange(over transport: TestTransport) async throws {
         let fixture = try FileServerFixture()
-        try await fixture.serve { server async throws in
+        try await fixture.serve(over: transport) { server async throws in
             let response = try await server.request("/static/data.bin", headers: [("Range", "bytes=0-99")])
             #expect(response.status == 206)
             #expect(response.headers["Content-Range"] == ["bytes 0-99/10000"])
@@ -116,10 +116,10 @@ struct FileServerRangeTests {
         }
     }
 
-    @Test("unsatisfiable ranges are 416 with Content-Range: bytes */length")
-    func unsatisfiable() async throws {
+    @Test("unsatisfiable ranges are 416 with Content-Range: bytes */length", arguments: TestTransport.allCases)
+    func unsatisfiable(over transport: TestTransport) async throws {
         let fixture = try FileServerFixture()
-        try await fixture.serve { server async throws in
+        try await fixture.serve(over: transport) { server async throws in
             for header in ["bytes=10000-", "bytes=20000-30000", "bytes=-0", "bytes=10000-10001,-0"] {
                 let response = try await server.raw("/static/data.bin", headers: ["Range: \(header)"])
                 #expect(response.status == 416, "\(header)")
@@ -199,10 +199,10 @@ struct FileServerRangeTests {
         }
     }
 
-    @Test("HEAD with a Range gets the 206 headers and no body")
-    func headRange() async throws {
+    @Test("HEAD with a Range gets the 206 headers and no body", arguments: TestTransport.allCases)
+    func headRange(over transport: TestTransport) async throws {
         let fixture = try FileServerFixture()
-        try await fixture.serve { server async throws in
+        try await fixture.serve(over: transport) { server async throws in
             let response = try await server.raw("/static/data.bin", method: "HEAD", headers: ["Range: bytes=0-99"])
             #expect(response.status == 206)
             #expect(response.header("Content-Length") == "100")
@@ -210,12 +210,12 @@ struct FileServerRangeTests {
         }
     }
 
-    @Test("a multipart answer over 1 MiB is streamed, byte-exact")
-    func largeMultipart() async throws {
+    @Test("a multipart answer over 1 MiB is streamed, byte-exact", arguments: TestTransport.allCases)
+    func largeMultipart(over transport: TestTransport) async throws {
         let fixture = try FileServerFixture()
         let large = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
         try fixture.write("large.bin", large)
-        try await fixture.serve { server async throws in
+        try await fixture.serve(over: transport) { server async throws in
             let response = try await server.request(
                 "/static/large.bin", headers: [("Range", "bytes=100-1499999,2000000-2999999")])
             #expect(response.status == 206)

@@ -81,13 +81,14 @@ final class FileServerFixture: @unchecked Sendable {
         try Data(bytes).write(to: base.appendingPathComponent("public").appendingPathComponent(name))
     }
 
-    /// Runs `body` with a server whose recursive mux serves the root at `mount` with `options`.
+    /// Runs `body` with a server whose recursive mux serves the root at `mount` with `options`, over
+    /// plain TCP unless `transport` says otherwise.
     func serve(
-        mount: String = "/static", options: FileServer.Options = FileServer.Options(),
+        mount: String = "/static", options: FileServer.Options = FileServer.Options(), over transport: TestTransport = .plain,
         _ body: (TestServer) async throws -> Void
     ) async throws {
         let files = FileServer(root: root, mountedAt: mount, options: options)
-        try await TestServer.with(mux: RecursiveHTTPMux(), routes: [mount: files.handler], body)
+        try await TestServer.with(transport: transport, mux: RecursiveHTTPMux(), routes: [mount: files.handler], body)
     }
 }
 
@@ -124,12 +125,12 @@ struct FileServerTests {
         }
     }
 
-    @Test("binary file and a large file (several sendfile slices) arrive intact")
-    func binaryAndLarge() async throws {
+    @Test("binary file and a large file (several sendfile slices) arrive intact", arguments: TestTransport.allCases)
+    func binaryAndLarge(over transport: TestTransport) async throws {
         let fixture = try FileServerFixture()
         let large = (0..<(9 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 12) }
         try fixture.write("large.bin", large)
-        try await fixture.serve { server async throws in
+        try await fixture.serve(over: transport) { server async throws in
             let small = try await server.request("/static/data.bin")
             #expect(small.body == FileServerFixture.dataBytes)
             #expect(small.headers["Content-Type"] == ["application/octet-stream"])

@@ -6,6 +6,7 @@
 import FoundationEssentials
 import Glibc
 import HTTPD
+import HTTPDTLS
 
 public struct BenchArguments: Sendable {
     public var port: Int
@@ -32,7 +33,9 @@ struct Message: Encodable {
     let message: String
 }
 
-/// Starts swift-httpd on 127.0.0.1:`port` with the four endpoints registered.
+/// Starts swift-httpd on 127.0.0.1:`port` with the four endpoints registered: over HTTPS when
+/// `BENCH_TLS_CERT` and `BENCH_TLS_KEY` name PEM files (HTTPDTLS's defaults: TLS 1.2/1.3, ECDHE with
+/// AEAD ciphers, ALPN http/1.1; files read in chunks, no `sendfile`), else plain HTTP.
 ///
 /// `BENCH_HTTPD_MUX=router` serves them through HTTPDRouting's `Router` instead, with the router
 /// scenario's 50 parameterised routes (`RouterRoutes`); `BENCH_HTTPD_MUX=default` through a
@@ -41,20 +44,25 @@ public func startBenchServer(_ arguments: BenchArguments) async throws -> HTTPSe
     var settings = HTTPSettings()
     settings.maxRequestBodyLength = 64 << 20
     let address = "127.0.0.1:\(arguments.port)"
-    switch ProcessInfo.processInfo.environment["BENCH_HTTPD_MUX"] {
+    let environment = ProcessInfo.processInfo.environment
+    var listeners = [HTTPListener.plain(address)]
+    if let certificate = environment["BENCH_TLS_CERT"], let key = environment["BENCH_TLS_KEY"], !certificate.isEmpty {
+        listeners = [.tls(address, try HTTPSContext(certificate: TLSCertificateFiles(chain: certificate, key: key)))]
+    }
+    switch environment["BENCH_HTTPD_MUX"] {
     case "router":
-        return try await HTTPServer.start(mux: try RouterRoutes.router(), settings: settings, addresses: [address])
+        return try await HTTPServer.start(mux: try RouterRoutes.router(), settings: settings, listeners: listeners)
     case "default":
-        return try await HTTPServer.start(mux: RouterRoutes.defaultMux(), settings: settings, addresses: [address])
+        return try await HTTPServer.start(mux: RouterRoutes.defaultMux(), settings: settings, listeners: listeners)
     default:
         break
     }
     let server: HTTPServer
     // The library's default listen backlog unless BENCH_HTTPD_BACKLOG asks for another, to see its effect.
-    if let value = ProcessInfo.processInfo.environment["BENCH_HTTPD_BACKLOG"], let backlog = Int(value) {
-        server = try await HTTPServer.start(mux: RecursiveHTTPMux(), backlog: backlog, settings: settings, addresses: [address])
+    if let value = environment["BENCH_HTTPD_BACKLOG"], let backlog = Int(value) {
+        server = try await HTTPServer.start(mux: RecursiveHTTPMux(), backlog: backlog, settings: settings, listeners: listeners)
     } else {
-        server = try await HTTPServer.start(mux: RecursiveHTTPMux(), settings: settings, addresses: [address])
+        server = try await HTTPServer.start(mux: RecursiveHTTPMux(), settings: settings, listeners: listeners)
     }
 
     try await server.register("/plaintext") { request, response in

@@ -1,7 +1,10 @@
 // Hummingbird 2: the benchmark's four endpoints, written the way Hummingbird's documentation does.
 // Usage: bench-hummingbird PORT FILE_DIRECTORY
+// With BENCH_TLS_CERT and BENCH_TLS_KEY (PEM files) it serves HTTPS through HummingbirdTLS
+// (`.tls(.http1(), tlsConfiguration:)`), TLS 1.2 and 1.3.
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 
 let arguments = CommandLine.arguments
@@ -42,9 +45,17 @@ for pattern in patterns {
 // Hummingbird's own file serving: FileMiddleware over the directory, mounted at /file.
 router.add(middleware: FileMiddleware(fileDirectory, urlBasePath: "/file", logger: logger))
 
-let app = Application(
-    router: router,
-    configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
-    logger: logger
-)
-try await app.runService()
+let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: nil)
+let environment = ProcessInfo.processInfo.environment
+if let certificate = environment["BENCH_TLS_CERT"], let key = environment["BENCH_TLS_KEY"], !certificate.isEmpty {
+    var tls = TLSConfiguration.makeServerConfiguration(
+        certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+        privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+    tls.minimumTLSVersion = .tlsv12
+    let app = Application(
+        router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, logger: logger)
+    try await app.runService()
+} else {
+    let app = Application(router: router, configuration: configuration, logger: logger)
+    try await app.runService()
+}

@@ -35,13 +35,16 @@ public struct HTTPListener: Sendable {
         public typealias ConnectionInitializer = @Sendable (_ channel: any Channel, _ logger: Logger) throws -> (any Sendable)?
 
         /// Plain TCP: no handlers, not secure, files go out with `sendfile`.
-        public static let plain = Transport(isSecure: false, allowsFileRegions: true, initializer: nil)
+        public static let plain = Transport(isSecure: false, allowsFileRegions: true, configuration: nil, initializer: nil)
 
         /// The connections are secure (`HTTPRequest.isSecure`, and `scheme` is `"https"`).
         public let isSecure: Bool
         /// File responses may be written as NIO `FileRegion`s (`sendfile`); false when a handler between
         /// HTTP and the socket must see the bytes (TLS encrypts them), and files are then read in chunks.
         public let allowsFileRegions: Bool
+        /// What the transport was made from, for the library that made it to find again through
+        /// `HTTPServer.listeners` (`HTTPDTLS` keeps the listener's `HTTPSContext` here); nil for plain TCP.
+        public let configuration: (any Sendable)?
         /// Adds the transport's handlers to each new connection; nil for plain TCP.
         let initializer: ConnectionInitializer?
 
@@ -51,15 +54,22 @@ public struct HTTPListener: Sendable {
         ///   - isSecure: whether requests over it count as secure (`https`).
         ///   - allowsFileRegions: whether file responses may use `sendfile`; false for any transport
         ///     that transforms the bytes.
+        ///   - configuration: what the transport was made from, kept for its library (see `configuration`).
         ///   - initializeConnection: adds the transport's handlers (after a PROXY protocol handler, before
         ///     HTTP); what it throws closes the connection.
-        public init(isSecure: Bool, allowsFileRegions: Bool, initializeConnection: @escaping ConnectionInitializer) {
-            self.init(isSecure: isSecure, allowsFileRegions: allowsFileRegions, initializer: initializeConnection)
+        public init(
+            isSecure: Bool, allowsFileRegions: Bool, configuration: (any Sendable)? = nil,
+            initializeConnection: @escaping ConnectionInitializer
+        ) {
+            self.init(
+                isSecure: isSecure, allowsFileRegions: allowsFileRegions, configuration: configuration,
+                initializer: initializeConnection)
         }
 
-        private init(isSecure: Bool, allowsFileRegions: Bool, initializer: ConnectionInitializer?) {
+        private init(isSecure: Bool, allowsFileRegions: Bool, configuration: (any Sendable)?, initializer: ConnectionInitializer?) {
             self.isSecure = isSecure
             self.allowsFileRegions = allowsFileRegions
+            self.configuration = configuration
             self.initializer = initializer
         }
     }

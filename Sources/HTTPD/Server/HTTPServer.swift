@@ -31,6 +31,9 @@ public final class HTTPServer: Sendable {
     public let settings: HTTPSettings
     /// Where the server's connection events and handler errors are logged.
     public let logger: Logger
+    /// The listeners the server was started with, in the order of `addresses` (plain ones for
+    /// `start(addresses:)`): how a transport's library finds what it made (`server.reloadTLS()`).
+    public let listeners: [HTTPListener]
 
     private struct State {
         var listeners: [any Channel] = []
@@ -45,10 +48,11 @@ public final class HTTPServer: Sendable {
     private let stoppedPromise: EventLoopPromise<Void>
     private let context = NIOLockedValueBox<ServerContext?>(nil)
 
-    private init(mux: any HTTPMux, settings: HTTPSettings, logger: Logger, group: any EventLoopGroup) {
+    private init(mux: any HTTPMux, settings: HTTPSettings, logger: Logger, listeners: [HTTPListener], group: any EventLoopGroup) {
         self.mux = mux
         self.settings = settings
         self.logger = logger
+        self.listeners = listeners
         self.group = group
         self.stoppedPromise = group.any().makePromise()
     }
@@ -143,7 +147,7 @@ public final class HTTPServer: Sendable {
         let transports = listeners.map(\.transport)
 
         let group = eventLoopGroup ?? DefaultEventLoopGroup.shared
-        let server = HTTPServer(mux: mux, settings: settings, logger: logger, group: group)
+        let server = HTTPServer(mux: mux, settings: settings, logger: logger, listeners: listeners, group: group)
         let origins = ClientOrigins(trustedProxies: trustedProxies, proxyProtocol: proxyProtocol.isOn)
         let serverContext = ServerContext(
             server: server, mux: mux, settings: settings, logger: logger, group: group, origins: origins,

@@ -89,13 +89,13 @@ let afterRequest = "GET /after HTTP/1.1\r\nHost: a\r\n\r\n"
 /// Sends `request` and then `afterRequest` on one connection, and checks what every row of the
 /// conformance suite needs: the status is one of `statuses`, the response says `Connection: close`, the
 /// server closes with nothing more sent (the request behind the bad one is not answered, nor run), and a
-/// fresh connection is then served normally.
+/// fresh connection is then served normally. Over plain TCP unless `transport` says otherwise.
 func expectRejected(
     _ request: [UInt8], with statuses: Set<Int>, settings: HTTPSettings = testSettings(),
-    sourceLocation: SourceLocation = #_sourceLocation
+    over transport: TestTransport = .plain, sourceLocation: SourceLocation = #_sourceLocation
 ) async throws {
     let routes = ConformanceRoutes()
-    try await TestServer.with(settings: settings, routes: routes.routes) { test throws in
+    try await TestServer.with(transport: transport, settings: settings, routes: routes.routes) { test throws in
         let client = try await test.connect()
         try await client.send(request + Array(afterRequest.utf8))
         let response = try #require(try await client.readResponse(), "no response", sourceLocation: sourceLocation)
@@ -109,9 +109,10 @@ func expectRejected(
 
 func expectRejected(
     _ request: String, with statuses: Set<Int>, settings: HTTPSettings = testSettings(),
-    sourceLocation: SourceLocation = #_sourceLocation
+    over transport: TestTransport = .plain, sourceLocation: SourceLocation = #_sourceLocation
 ) async throws {
-    try await expectRejected(Array(request.utf8), with: statuses, settings: settings, sourceLocation: sourceLocation)
+    try await expectRejected(
+        Array(request.utf8), with: statuses, settings: settings, over: transport, sourceLocation: sourceLocation)
 }
 
 /// A new connection to `test` gets a normal answer.

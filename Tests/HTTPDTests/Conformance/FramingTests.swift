@@ -35,9 +35,9 @@ struct FramingTests {
         BadRequest("TE before CL", echo("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", body: "0\r\n\r\n")),
         BadRequest("CL 0 with TE", echo("Transfer-Encoding: chunked\r\nContent-Length: 0\r\n", body: "0\r\n\r\n")),
         BadRequest("TE in capitals", echo("Content-Length: 5\r\nTRANSFER-ENCODING: CHUNKED\r\n", body: "0\r\n\r\n")),
-    ])
-    func lengthAndEncoding(_ request: BadRequest) async throws {
-        try await expectRejected(request.bytes, with: request.statuses)
+    ], TestTransport.allCases)
+    func lengthAndEncoding(_ request: BadRequest, over transport: TestTransport) async throws {
+        try await expectRejected(request.bytes, with: request.statuses, over: transport)
     }
 
     @Test("Content-Length that is not one plain decimal number → 400 and close", arguments: [
@@ -88,9 +88,9 @@ struct FramingTests {
         BadRequest("a trailer without a colon", chunked("3\r\nabc\r\n0\r\nno colon here\r\n\r\n")),
         BadRequest("a folded trailer", chunked("3\r\nabc\r\n0\r\nX-T: a\r\n b\r\n\r\n")),
         BadRequest("a trailer with a NUL", chunked("3\r\nabc\r\n0\r\nX-T: a\u{0}b\r\n\r\n")),
-    ])
-    func badChunks(_ request: BadRequest) async throws {
-        try await expectRejected(request.bytes, with: request.statuses)
+    ], TestTransport.allCases)
+    func badChunks(_ request: BadRequest, over transport: TestTransport) async throws {
+        try await expectRejected(request.bytes, with: request.statuses, over: transport)
     }
 
     @Test("a header or request line that breaks the grammar → 400 and close", arguments: [
@@ -155,15 +155,15 @@ struct FramingTests {
         BadRequest("HTTP/3.0", "GET / HTTP/3.0\r\nHost: a\r\n\r\n", [505]),
         BadRequest("HTTP/0.9", "GET / HTTP/0.9\r\nHost: a\r\n\r\n", [505]),
         BadRequest("HTTP/9.9", "GET / HTTP/9.9\r\nHost: a\r\n\r\n", [505]),
-    ])
-    func badVersion(_ request: BadRequest) async throws {
-        try await expectRejected(request.bytes, with: request.statuses)
+    ], TestTransport.allCases)
+    func badVersion(_ request: BadRequest, over transport: TestTransport) async throws {
+        try await expectRejected(request.bytes, with: request.statuses, over: transport)
     }
 
-    @Test("an unread chunked body is skipped so the next pipelined request is answered")
-    func unreadChunkedBodySkipped() async throws {
+    @Test("an unread chunked body is skipped so the next pipelined request is answered", arguments: TestTransport.allCases)
+    func unreadChunkedBodySkipped(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
-        try await TestServer.with(routes: routes.routes) { test throws in
+        try await TestServer.with(transport: transport, routes: routes.routes) { test throws in
             let client = try await test.connect()
             let chunk = String(repeating: "GET /after HTTP/1.1\r\n", count: 100)
             let body = String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n0\r\n\r\n"

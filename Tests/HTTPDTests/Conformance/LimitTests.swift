@@ -17,10 +17,11 @@ private func headers(_ count: Int) -> String {
 /// A request to `/after` with `extra` header lines, answered 200 on one connection, with the request
 /// behind it answered too.
 private func expectServed(
-    _ request: String, settings: HTTPSettings = small, sourceLocation: SourceLocation = #_sourceLocation
+    _ request: String, settings: HTTPSettings = small, over transport: TestTransport = .plain,
+    sourceLocation: SourceLocation = #_sourceLocation
 ) async throws {
     let routes = ConformanceRoutes()
-    try await TestServer.with(settings: settings, routes: routes.routes) { test throws in
+    try await TestServer.with(transport: transport, settings: settings, routes: routes.routes) { test throws in
         let client = try await test.connect()
         try await client.send(request + afterRequest)
         let first = try await client.readResponse()
@@ -33,10 +34,11 @@ private func expectServed(
 /// both sides, and enforced while the bytes arrive rather than after they were buffered.
 @Suite("Conformance: limits")
 struct LimitTests {
-    @Test("as many header lines as the maximum are served; one more → 431 and close")
-    func headerCount() async throws {
-        try await expectServed("GET /after HTTP/1.1\r\nHost: a\r\n" + headers(7) + "\r\n")
-        try await expectRejected("GET /after HTTP/1.1\r\nHost: a\r\n" + headers(8) + "\r\n", with: [431], settings: small)
+    @Test("as many header lines as the maximum are served; one more → 431 and close", arguments: TestTransport.allCases)
+    func headerCount(over transport: TestTransport) async throws {
+        try await expectServed("GET /after HTTP/1.1\r\nHost: a\r\n" + headers(7) + "\r\n", over: transport)
+        try await expectRejected(
+            "GET /after HTTP/1.1\r\nHost: a\r\n" + headers(8) + "\r\n", with: [431], settings: small, over: transport)
     }
 
     @Test("a header name as long as the token limit is served; one byte more → 431 and close")
@@ -46,19 +48,20 @@ struct LimitTests {
         try await expectRejected("GET /after HTTP/1.1\r\nHost: a\r\n\(name)n: v\r\n\r\n", with: [431], settings: small)
     }
 
-    @Test("a header value as long as the token limit is served; one byte more → 431 and close")
-    func headerValue() async throws {
+    @Test("a header value as long as the token limit is served; one byte more → 431 and close", arguments: TestTransport.allCases)
+    func headerValue(over transport: TestTransport) async throws {
         let value = String(repeating: "v", count: 64)
-        try await expectServed("GET /after HTTP/1.1\r\nHost: a\r\nX-A: \(value)\r\n\r\n")
-        try await expectRejected("GET /after HTTP/1.1\r\nHost: a\r\nX-A: \(value)v\r\n\r\n", with: [431], settings: small)
+        try await expectServed("GET /after HTTP/1.1\r\nHost: a\r\nX-A: \(value)\r\n\r\n", over: transport)
+        try await expectRejected(
+            "GET /after HTTP/1.1\r\nHost: a\r\nX-A: \(value)v\r\n\r\n", with: [431], settings: small, over: transport)
     }
 
-    @Test("a request target as long as the token limit is served; one byte more → 414 and close")
-    func target() async throws {
+    @Test("a request target as long as the token limit is served; one byte more → 414 and close", arguments: TestTransport.allCases)
+    func target(over transport: TestTransport) async throws {
         let target = "/after?" + String(repeating: "q", count: 57)
         #expect(target.utf8.count == 64)
-        try await expectServed("GET \(target) HTTP/1.1\r\nHost: a\r\n\r\n")
-        try await expectRejected("GET \(target)q HTTP/1.1\r\nHost: a\r\n\r\n", with: [414], settings: small)
+        try await expectServed("GET \(target) HTTP/1.1\r\nHost: a\r\n\r\n", over: transport)
+        try await expectRejected("GET \(target)q HTTP/1.1\r\nHost: a\r\n\r\n", with: [414], settings: small, over: transport)
     }
 
     @Test("every limit reached at once is still served: NIOHTTP1's own limits are not lower than ours")
@@ -77,10 +80,11 @@ struct LimitTests {
         try await expectServed("GET \(bigTarget) HTTP/1.1\r\nHost: a\r\n" + bigLines + "\r\n", settings: big)
     }
 
-    @Test("a declared body as large as the maximum is read; one byte more → 413 and close before it is sent")
-    func declaredBody() async throws {
+    @Test("a declared body as large as the maximum is read; one byte more → 413 and close before it is sent",
+          arguments: TestTransport.allCases)
+    func declaredBody(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
-        try await TestServer.with(settings: small, routes: routes.routes) { test throws in
+        try await TestServer.with(transport: transport, settings: small, routes: routes.routes) { test throws in
             let client = try await test.connect()
             let body = String(repeating: "b", count: 100)
             try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n" + body)
@@ -95,18 +99,20 @@ struct LimitTests {
         }
     }
 
-    @Test("a chunked body over the maximum → 413 and close; the request behind it is not served")
-    func chunkedBody() async throws {
+    @Test("a chunked body over the maximum → 413 and close; the request behind it is not served", arguments: TestTransport.allCases)
+    func chunkedBody(over transport: TestTransport) async throws {
         let chunk = String(repeating: "c", count: 60)
         let body = "3c\r\n\(chunk)\r\n3c\r\n\(chunk)\r\n0\r\n\r\n"
         try await expectRejected(
-            "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + body, with: [413], settings: small)
+            "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + body, with: [413], settings: small,
+            over: transport)
     }
 
-    @Test("Expect: 100-continue with a chunked body: 100 Continue, then 413 once the body passes the maximum")
-    func expectContinueChunked() async throws {
+    @Test("Expect: 100-continue with a chunked body: 100 Continue, then 413 once the body passes the maximum",
+          arguments: TestTransport.allCases)
+    func expectContinueChunked(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
-        try await TestServer.with(settings: small, routes: routes.routes) { test throws in
+        try await TestServer.with(transport: transport, settings: small, routes: routes.routes) { test throws in
             let client = try await test.connect()
             try await client.send("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n")
             #expect(try await client.readResponse()?.status == 100)

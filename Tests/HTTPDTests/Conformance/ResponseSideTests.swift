@@ -105,10 +105,10 @@ struct ResponseSideTests {
         }
     }
 
-    @Test("HEAD gets no body from the server's own answers either: a handler's error, a 404")
-    func headOnServerAnswers() async throws {
+    @Test("HEAD gets no body from the server's own answers either: a handler's error, a 404", arguments: TestTransport.allCases)
+    func headOnServerAnswers(over transport: TestTransport) async throws {
         struct Oops: Error {}
-        try await TestServer.with(routes: ["/throw": { _, _ in throw Oops() }]) { test throws in
+        try await TestServer.with(transport: transport, routes: ["/throw": { _, _ in throw Oops() }]) { test throws in
             let client = try await test.connect()
             try await client.send("HEAD /throw HTTP/1.1\r\nHost: a\r\n\r\n")
             let thrown = try #require(try await client.readResponse(headOnly: true))

@@ -23,10 +23,11 @@ private func sendAndReadUntilClose(port: Int, _ bytes: String) async throws -> S
 /// and for an idle keep-alive connection (closed quietly).
 @Suite("Conformance: time")
 struct TimeTests {
-    @Test("a head trickled steadily, a byte every 20 ms, still gets 408 and a close when the request timeout runs out")
-    func steadyTrickle() async throws {
+    @Test("a head trickled steadily, a byte every 20 ms, still gets 408 and a close when the request timeout runs out",
+          arguments: TestTransport.allCases)
+    func steadyTrickle(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
-        try await TestServer.with(settings: quick, routes: routes.routes) { test throws in
+        try await TestServer.with(transport: transport, settings: quick, routes: routes.routes) { test throws in
             let port = test.port
             let text = try await offPool { () -> String in
                 let socket = try RawSocket.connect(port: port)
@@ -47,10 +48,11 @@ struct TimeTests {
         }
     }
 
-    @Test("a chunked body that stalls for the request timeout is abandoned: body() throws, 408 and close")
-    func chunkedBodyStalls() async throws {
+    @Test("a chunked body that stalls for the request timeout is abandoned: body() throws, 408 and close",
+          arguments: TestTransport.allCases)
+    func chunkedBodyStalls(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
-        try await TestServer.with(settings: quick, routes: routes.routes) { test throws in
+        try await TestServer.with(transport: transport, settings: quick, routes: routes.routes) { test throws in
             let text = try await sendAndReadUntilClose(
                 port: test.port, "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
             #expect(text.hasPrefix("HTTP/1.1 408 "), "got \(text.debugDescription)")
@@ -72,10 +74,11 @@ struct TimeTests {
         }
     }
 
-    @Test("a body that keeps arriving is not cut off however long it takes in all")
-    func slowBodyThatNeverStalls() async throws {
-        try await TestServer.with(settings: testSettings { $0.requestTimeout = .seconds(2) }, routes: ConformanceRoutes().routes) {
-            test throws in
+    @Test("a body that keeps arriving is not cut off however long it takes in all", arguments: TestTransport.allCases)
+    func slowBodyThatNeverStalls(over transport: TestTransport) async throws {
+        try await TestServer.with(
+            transport: transport, settings: testSettings { $0.requestTimeout = .seconds(2) }, routes: ConformanceRoutes().routes
+        ) { test throws in
             let port = test.port
             let text = try await offPool { () -> String in
                 let socket = try RawSocket.connect(port: port)
@@ -91,10 +94,11 @@ struct TimeTests {
         }
     }
 
-    @Test("an idle keep-alive connection is closed quietly after the request timeout: no 408 for a request never begun")
-    func idleAfterRequest() async throws {
+    @Test("an idle keep-alive connection is closed quietly after the request timeout: no 408 for a request never begun",
+          arguments: TestTransport.allCases)
+    func idleAfterRequest(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
-        try await TestServer.with(settings: quick, routes: routes.routes) { test throws in
+        try await TestServer.with(transport: transport, settings: quick, routes: routes.routes) { test throws in
             let text = try await sendAndReadUntilClose(port: test.port, afterRequest)
             #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"), "got \(text.debugDescription)")
             #expect(text.hasSuffix("\r\n\r\nafter"), "something came after the answer: \(text.debugDescription)")

@@ -6,29 +6,40 @@ import NIOHTTP1
 /// A real server on 127.0.0.1 port 0 for one test, with a way to reach it.
 struct TestServer {
     let server: HTTPServer
+    /// The port the test's clients connect to: the server's, or that of the TLS relay in front of it.
+    let port: Int
 
-    /// Starts a server with `mux` and `settings`, registers `routes`, runs `body`, then stops the server.
+    /// `server`, reached on `port` (the server's own port by default).
+    init(server: HTTPServer, port: Int? = nil) {
+        self.server = server
+        self.port = port ?? server.port!
+    }
+
+    /// Starts a server with `mux` and `settings` on `transport`, registers `routes`, runs `body`, then
+    /// stops the server.
     static func with(
+        transport: TestTransport = .plain,
         mux: any HTTPMux = DefaultHTTPMux(),
         settings: HTTPSettings = HTTPSettings(),
         routes: [String: HTTPHandler] = [:],
         _ body: (TestServer) async throws -> Void
     ) async throws {
-        let server = try await HTTPServer.start(mux: mux, settings: settings, addresses: ["127.0.0.1:0"])
-        for (path, handler) in routes {
-            try await server.register(path, handler: handler)
-        }
+        let server = try await HTTPServer.start(mux: mux, settings: settings, listeners: [try transport.listener("127.0.0.1:0")])
+        var front: TLSRelay?
         do {
-            try await body(TestServer(server: server))
-            await server.stop()
+            for (path, handler) in routes {
+                try await server.register(path, handler: handler)
+            }
+            front = try await transport.front(for: server)
+            try await body(TestServer(server: server, port: front?.port))
         } catch {
             await server.stop()
+            await front?.stop()
             throw error
         }
+        await server.stop()
+        await front?.stop()
     }
-
-    /// The server's port.
-    var port: Int { server.port! }
 
     /// `http://127.0.0.1:PORT` + `path`.
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
