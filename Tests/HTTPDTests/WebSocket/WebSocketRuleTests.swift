@@ -145,7 +145,7 @@ import Testing
 
     @Test func anIdleConnectionIsPingedAndClosedWhenPongsStop() async throws {
         // An interval a loaded machine's test client answers well within (the pong must arrive before the next tick).
-        let options = WebSocketOptions(pingInterval: .seconds(3))
+        let options = WebSocketOptions(pingInterval: .seconds(5))
         try await TestServer.with(settings: testSettings(), routes: ["/ws": echoHandler(options)]) { server in
             let (client, _) = try await WebSocketTestClient.open(port: server.port)
             let ping = try #require(try await client.readFrame())
