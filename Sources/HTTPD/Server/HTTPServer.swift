@@ -35,6 +35,10 @@ public final class HTTPServer: Sendable {
         var listeners: [any Channel] = []
         var addresses: [String] = []
         var ports: [Int?] = []
+        /// What each listener listens on (a descriptor shared with other processes, or its own socket).
+        var endpoints: [ServerAddress.Endpoint] = []
+        /// The listeners were bound with `SocketOption.reusePort`.
+        var reusesPort = false
         /// Every address was bound and "listening" logged (so "stopped" is logged too).
         var started = false
     }
@@ -68,7 +72,8 @@ public final class HTTPServer: Sendable {
     ///     the original client in `HTTPRequest.client`, `scheme` and `host`; none by default.
     ///   - proxyProtocol: which listeners expect a PROXY protocol header (v1 or v2) on every connection;
     ///     none by default.
-    ///   - addresses: `"host:port"` (port 0 picks a free port), `"[::1]:8080"`, `":8080"`, `"unix:/path"`.
+    ///   - addresses: `"host:port"` (port 0 picks a free port), `"[::1]:8080"`, `":8080"`, `"unix:/path"`,
+    ///     or `"fd:N"`: the listening socket at descriptor N, shared with other processes (`SharedListener`).
     /// - Throws: `HTTPDError.invalidSetting`, `.invalidAddress` or `.bindFailed` naming the address.
     public static func start(
         mux: any HTTPMux = DefaultHTTPMux(),
@@ -142,6 +147,8 @@ public final class HTTPServer: Sendable {
                     $0.listeners.append(channel)
                     $0.addresses.append(Listener.describe(channel, fallback: address.text))
                     $0.ports.append(channel.localAddress?.port)
+                    $0.endpoints.append(address.endpoint)
+                    $0.reusesPort = socketOptions.contains(.reusePort)
                 }
             } catch {
                 await server.stop()  // closes what was bound; logs nothing, as the server never started
@@ -241,9 +248,14 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// The listening channels (for the graceful handover).
-    var listenerChannels: [any Channel] {
-        state.withLockedValue { $0.listeners }
+    /// The listening channels (for the graceful handover), each with what it listens on.
+    var listenerChannels: [(channel: any Channel, endpoint: ServerAddress.Endpoint)] {
+        state.withLockedValue { Array(zip($0.listeners, $0.endpoints)) }
+    }
+
+    /// The listeners were bound with `SocketOption.reusePort`.
+    var reusesPort: Bool {
+        state.withLockedValue { $0.reusesPort }
     }
 
     /// What the connections share, until the server has stopped.
