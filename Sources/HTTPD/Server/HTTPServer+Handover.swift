@@ -24,9 +24,9 @@ extension HTTPServer {
     ///    Closing a `reusePort` listener resets the connections still queued on it, unless Linux (5.14 and
     ///    later) moves them to another listener of the port (`net.ipv4.tcp_migrate_req` = 1), which is
     ///    the only way to close that window entirely; a notice is logged when it is off.
-    ///    With no such listener, the server waits `quietPeriod` for its keep-alive clients to take their
-    ///    last answer.
-    /// 4. It stops as `stop(gracePeriod:)` does, with what is left of `gracePeriod`.
+    /// 4. It waits, within that half of `gracePeriod`, for its connections to take their last answer and
+    ///    close; then it stops as `stop(gracePeriod:)` does, with what is left of `gracePeriod` (closing
+    ///    connections still idle at once).
     public func drainAndStop(gracePeriod: Duration, quietPeriod: Duration = .milliseconds(250)) async {
         guard let serverContext = sharedContext else { return }
         let clock = ContinuousClock()
@@ -41,7 +41,7 @@ extension HTTPServer {
             }
             await drainOpenConnections(closingIdle: false)
             for listener in listenerChannels {
-                if case .descriptor = listener.endpoint { try? await listener.channel.close() }
+                if case .descriptor = listener.endpoint { await closeAfterAccepted(listener.channel) }
             }
             var accepted = serverContext.handover.accepted
             var quietSince = clock.now
@@ -55,6 +55,11 @@ extension HTTPServer {
                 } else if quietSince.duration(to: clock.now) >= quietPeriod {
                     break
                 }
+            }
+            // Every connection closes after its next answer; one still waiting for its first request (a
+            // client slow to send on a loaded machine) is left that long too, rather than closed as idle.
+            while clock.now < quietDeadline && connectionCount > 0 {
+                try? await Task.sleep(for: .milliseconds(10))
             }
         }
         let left = clock.now.duration(to: deadline)

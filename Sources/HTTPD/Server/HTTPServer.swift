@@ -44,7 +44,7 @@ public final class HTTPServer: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
-    private let group: any EventLoopGroup
+    let group: any EventLoopGroup
     private let stoppedPromise: EventLoopPromise<Void>
     private let context = NIOLockedValueBox<ServerContext?>(nil)
 
@@ -212,7 +212,7 @@ public final class HTTPServer: Sendable {
         // Every open connection learns of the stop before the listeners close (so once nothing listens,
         // all know); idle ones close after, with those accepted in between.
         await drainOpenConnections(closingIdle: false)
-        for listener in listeners { try? await listener.close() }
+        for listener in listeners { await closeAfterAccepted(listener) }
         await drainOpenConnections(closingIdle: true)
         let connections = openConnections
         let loop = group.any()
@@ -232,6 +232,20 @@ public final class HTTPServer: Sendable {
         }
         for connection in openConnections { try? await connection.close() }
         finishStop()
+    }
+
+    /// Closes `listener` without losing a connection it has accepted: it stops accepting, the
+    /// connections accepted so far finish joining the server (NIO closes one still being set up on its
+    /// event loop when its listener closes), and then it closes.
+    func closeAfterAccepted(_ listener: any Channel) async {
+        try? await listener.setOption(ChannelOptions.autoRead, value: false).get()
+        // A connection being set up goes from the listener's loop to its own and back: two rounds of
+        // no-op tasks on every loop, queued behind those steps, see each one through.
+        for _ in 0..<2 {
+            for loop in group.makeIterator() { try? await loop.submit {}.get() }
+            try? await listener.eventLoop.submit {}.get()
+        }
+        try? await listener.close()
     }
 
     /// Returns when the server has stopped (the reference's `thread-join!` on the server thread).
