@@ -58,9 +58,7 @@ extension HTTPServer {
             }
             // Every connection closes after its next answer; one still waiting for its first request (a
             // client slow to send on a loaded machine) is left that long too, rather than closed as idle.
-            while clock.now < quietDeadline && connectionCount > 0 {
-                try? await Task.sleep(for: .milliseconds(10))
-            }
+            await waitUntilNoConnections(within: clock.now.duration(to: quietDeadline))
         }
         let left = clock.now.duration(to: deadline)
         await stop(gracePeriod: left > .zero ? left : .zero)

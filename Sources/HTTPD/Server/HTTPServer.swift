@@ -206,13 +206,18 @@ public final class HTTPServer: Sendable {
     }
 
     /// Stops accepting at once, lets requests in progress finish for up to `gracePeriod`, then closes
-    /// whatever is still open. Idle connections close at once.
+    /// whatever is still open. Idle connections close after a moment (half a second at most) in which
+    /// the last accepted ones can send their first request.
     public func stop(gracePeriod: Duration) async {
         let listeners = markStopped()
         // Every open connection learns of the stop before the listeners close (so once nothing listens,
         // all know); idle ones close after, with those accepted in between.
         await drainOpenConnections(closingIdle: false)
         for listener in listeners { await closeAfterAccepted(listener) }
+        // The connections accepted last may not have sent (or the server read) their first request yet:
+        // they get a moment before idle connections are closed, rather than a close with no answer.
+        await drainOpenConnections(closingIdle: false)
+        await waitUntilNoConnections(within: min(.milliseconds(500), gracePeriod))
         await drainOpenConnections(closingIdle: true)
         let connections = openConnections
         let loop = group.any()
@@ -232,6 +237,14 @@ public final class HTTPServer: Sendable {
         }
         for connection in openConnections { try? await connection.close() }
         finishStop()
+    }
+
+    /// Returns when every connection has closed, or after `limit`.
+    func waitUntilNoConnections(within limit: Duration) async {
+        let deadline = ContinuousClock.now.advanced(by: limit)
+        while connectionCount > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// Closes `listener` without losing a connection it has accepted: it stops accepting, the
