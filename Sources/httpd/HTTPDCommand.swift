@@ -78,7 +78,7 @@ struct HTTPDCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Every connection starts with a PROXY protocol header (v1 or v2), as HAProxy's send-proxy and nginx's proxy_protocol send it.")
     var proxyProtocol = false
 
-    @Flag(name: .long, help: "Share the port with other processes (SO_REUSEPORT); SIGTERM then drains before the listener closes.")
+    @Flag(name: .long, help: "Share the port with other processes (SO_REUSEPORT); SIGTERM then drains before the listener closes (set net.ipv4.tcp_migrate_req=1 so that the kernel hands what is queued at the close to the others).")
     var reusePort = false
 
     @Option(name: .long, help: "Run this many worker processes under a supervisor that binds the addresses once and shares the sockets with them (SIGHUP: restart them one at a time).")
