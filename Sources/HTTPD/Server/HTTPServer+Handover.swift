@@ -25,8 +25,7 @@ extension HTTPServer {
     ///    later) moves them to another listener of the port (`net.ipv4.tcp_migrate_req` = 1), which is
     ///    the only way to close that window entirely; a notice is logged when it is off.
     /// 4. It waits, within that half of `gracePeriod`, for its connections to take their last answer and
-    ///    close; then it stops as `stop(gracePeriod:)` does, with what is left of `gracePeriod` (closing
-    ///    connections still idle at once).
+    ///    close; then it stops as `stop(gracePeriod:)` does, with what is left of `gracePeriod`.
     public func drainAndStop(gracePeriod: Duration, quietPeriod: Duration = .milliseconds(250)) async {
         guard let serverContext = sharedContext else { return }
         let clock = ContinuousClock()
