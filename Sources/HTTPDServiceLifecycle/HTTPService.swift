@@ -20,7 +20,8 @@ public struct HTTPService: Service {
     /// How long requests in progress may take to finish after a graceful shutdown begins.
     public let gracePeriod: Duration
     /// Whether a graceful shutdown hands the port over (`HTTPServer.drainAndStop`): for a process that
-    /// shares its port with a replacement (`SocketOption.reusePort`), so that no request is lost.
+    /// shares its port with a replacement (a listening socket its supervisor gave it, `"fd:N"`, or
+    /// `SocketOption.reusePort`), so that no request is lost.
     public let handsOverPort: Bool
 
     /// Wraps `server`, already started.

@@ -23,7 +23,7 @@ struct HTTPDCommand: AsyncParsableCommand {
         discussion: "Stops cleanly on SIGINT (Ctrl-C) or SIGTERM, letting requests in progress finish for up to 5 seconds."
     )
 
-    @Option(name: .long, help: "An address to listen on (host:port, [v6]:port, unix:/path); repeatable. Default: 127.0.0.1:8080, or 127.0.0.1:8443 with --tls-cert.")
+    @Option(name: .long, help: "An address to listen on (host:port, [v6]:port, unix:/path, fd:N for an inherited listening socket); repeatable. Default: 127.0.0.1:8080, or 127.0.0.1:8443 with --tls-cert.")
     var address: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Serve HTTPS on the --address(es) with this PEM certificate chain (needs --tls-key); SIGHUP reloads it.", valueName: "file"))
@@ -89,10 +89,10 @@ struct HTTPDCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Every connection starts with a PROXY protocol header (v1 or v2), as HAProxy's send-proxy and nginx's proxy_protocol send it.")
     var proxyProtocol = false
 
-    @Flag(name: .long, help: "Share the port with other processes (SO_REUSEPORT); SIGTERM then drains before the listener closes.")
+    @Flag(name: .long, help: "Share the port with other processes (SO_REUSEPORT); SIGTERM then drains before the listener closes (set net.ipv4.tcp_migrate_req=1 so that the kernel hands what is queued at the close to the others).")
     var reusePort = false
 
-    @Option(name: .long, help: "Run this many worker processes on the same port under a supervisor (SIGHUP: restart them one at a time).")
+    @Option(name: .long, help: "Run this many worker processes under a supervisor that binds the addresses once and shares the sockets with them (SIGHUP: restart them one at a time).")
     var processes: Int?
 
     @Option(name: .long, help: ArgumentHelp("Answer health checks here: 200, or 503 while draining.", valueName: "path"))
@@ -101,7 +101,8 @@ struct HTTPDCommand: AsyncParsableCommand {
     func validate() throws {
         if let processes {
             guard processes >= 1 else { throw ValidationError("--processes must be 1 or more, got \(processes)") }
-            for address in addresses + plainAddress where address.hasPrefix("unix:") || address.hasSuffix(":0") {
+            for address in addresses + plainAddress
+            where address.hasPrefix("unix:") || address.hasPrefix("fd:") || address.hasSuffix(":0") {
                 throw ValidationError("--processes needs TCP addresses with a fixed port, got \(address)")
             }
         }
@@ -128,9 +129,12 @@ struct HTTPDCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let processes {
+            let shared = addresses.map { Supervisor.SharedAddress(option: "--address", address: $0) }
+                + plainAddress.map { Supervisor.SharedAddress(option: "--plain-address", address: $0) }
             let supervisor = Supervisor(
                 executable: Supervisor.ownExecutable(),
-                arguments: Supervisor.workerArguments(Array(CommandLine.arguments.dropFirst())), count: processes)
+                arguments: Supervisor.workerArguments(Array(CommandLine.arguments.dropFirst())), addresses: shared,
+                count: processes)
             let status = supervisor.run()
             if status != 0 { throw ExitCode(status) }
             return
@@ -184,8 +188,10 @@ struct HTTPDCommand: AsyncParsableCommand {
         fflush(nil)
         WorkerReadiness.signalReady()
         // SIGINT and SIGTERM stop the server gracefully: requests in progress get 5 seconds to finish.
-        // A server sharing its port drains first, so that the others take every new connection.
-        let service = HTTPService(server, gracePeriod: reusePort ? .seconds(10) : .seconds(5), handsOverPort: reusePort)
+        // A server sharing its port (a --processes worker on the supervisor's sockets, or --reuse-port)
+        // drains first, so that the others take every new connection.
+        let sharesPort = reusePort || (addresses + plainAddress).contains { $0.hasPrefix("fd:") }
+        let service = HTTPService(server, gracePeriod: sharesPort ? .seconds(10) : .seconds(5), handsOverPort: sharesPort)
         let group = ServiceGroup(
             services: [service],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: server.logger)

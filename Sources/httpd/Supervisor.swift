@@ -1,7 +1,9 @@
+import HTTPD
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// Signals received and not yet handled, set by the supervisor's signal handlers: lock-free atomics,
 /// which a signal handler may touch and the supervisor's loop reads without a race.
@@ -21,17 +23,24 @@ private func supervisorSignal(_ number: Int32) {
 /// `httpd --processes N`: a small parent that runs N worker processes on the same port and keeps
 /// them running.
 ///
-/// - Each worker is this executable again, started with `posix_spawn` (not `fork`: Swift's runtime
-///   does not survive it), with the same arguments and `--reuse-port`, so each binds its own
-///   `SO_REUSEPORT` listener and the kernel spreads connections among them. A worker says it is
-///   listening by writing to a pipe (`WorkerReadiness`).
+/// - The supervisor binds the listening sockets itself (`SharedListener.open`), as nginx's master
+///   does, and keeps them open as long as it runs: one socket per worker slot and address, all in one
+///   `SO_REUSEPORT` group, so the kernel spreads connections over the slots. Each worker is this
+///   executable again, started with `posix_spawn` (not `fork`: Swift's runtime does not survive it),
+///   given its slot's sockets at descriptors 4, 5, … and the same arguments with `--address fd:4` … in
+///   place of the addresses. A worker says it is listening by writing to a pipe (`WorkerReadiness`).
+/// - A worker that stops closes only its copy of its slot's sockets: the supervisor's copy keeps them,
+///   with the connections queued on them, for the worker that takes the slot next. No queued
+///   connection is ever reset by a worker's stop. (One socket per slot rather than one for all: two
+///   processes accepting on one socket race for each connection, and the loser's `accept` finds
+///   nothing, which NIO's debug builds treat as a failed assertion.)
 /// - A worker that dies is started again after a backoff (0.1 s, doubling to 10 s; back to 0.1 s once
 ///   one has run for 10 s).
 /// - SIGTERM or SIGINT: every worker gets SIGTERM (each drains and stops: `HTTPServer.drainAndStop`);
 ///   the supervisor exits when all have.
-/// - SIGHUP: the workers are replaced one at a time, each replacement listening before the worker it
-///   replaces is sent SIGTERM, so the port always has a worker and a draining worker's listener closes
-///   only once new connections go to the others.
+/// - SIGHUP: the workers are replaced one at a time: the old one is sent SIGTERM, stops accepting at
+///   once (it drains: `HTTPServer.drainAndStop`), and as soon as it has closed its copy of the slot's
+///   sockets the replacement starts on them; what queued on the slot meanwhile waits for it.
 final class Supervisor {
     private struct Worker {
         var pid: pid_t
@@ -43,8 +52,22 @@ final class Supervisor {
     static let firstBackoff: Duration = .milliseconds(100)
     static let longestBackoff: Duration = .seconds(10)
 
+    /// An address the workers listen on, bound by the supervisor.
+    struct SharedAddress {
+        /// The option that names it (`--address` or `--plain-address`).
+        var option: String
+        /// The address as given (`127.0.0.1:8080`).
+        var address: String
+    }
+
+    /// The descriptor a worker gets the first shared listener at (the readiness pipe is at 3).
+    static let firstListenerDescriptor = WorkerReadiness.descriptor + 1
+
     private let executable: String
     private let arguments: [String]
+    private let addresses: [SharedAddress]
+    /// The supervisor's copies of the listening sockets: per worker slot, one per address.
+    private var listeners: [[Int32]] = []
     private var workers: [Worker?]
     private var restartAt: [ContinuousClock.Instant?]
     private var backoff: [Duration]
@@ -52,9 +75,12 @@ final class Supervisor {
     private var exited: [(pid: pid_t, status: Int32)] = []
     private let clock = ContinuousClock()
 
-    init(executable: String, arguments: [String], count: Int) {
+    /// A supervisor of `count` workers running `executable` with `arguments` (from `workerArguments`)
+    /// and a `--address fd:N` (or `--plain-address fd:N`) for each of `addresses`.
+    init(executable: String, arguments: [String], addresses: [SharedAddress], count: Int) {
         self.executable = executable
         self.arguments = arguments
+        self.addresses = addresses
         workers = Array(repeating: nil, count: count)
         restartAt = Array(repeating: nil, count: count)
         backoff = Array(repeating: Self.firstBackoff, count: count)
@@ -68,8 +94,10 @@ final class Supervisor {
         return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// A worker's arguments: this process's, without `--processes`, with `--reuse-port`.
+    /// A worker's arguments: this process's, without `--processes`, the addresses (the supervisor passes
+    /// the sockets) and `--reuse-port` (the workers share one socket, not a port).
     static func workerArguments(_ arguments: [String]) -> [String] {
+        let withValue: Set = ["--processes", "--address", "--plain-address"]
         var result: [String] = []
         var skipNext = false
         for argument in arguments {
@@ -77,15 +105,70 @@ final class Supervisor {
                 skipNext = false
                 continue
             }
-            if argument == "--processes" {
+            if withValue.contains(argument) {
                 skipNext = true
                 continue
             }
-            if argument.hasPrefix("--processes=") { continue }
+            if withValue.contains(where: { argument.hasPrefix($0 + "=") }) || argument == "--reuse-port" { continue }
             result.append(argument)
         }
-        if !result.contains("--reuse-port") { result.append("--reuse-port") }
         return result
+    }
+
+    /// The addresses a worker gets: `--address fd:4` and so on, one per shared listener.
+    private var listenerArguments: [String] {
+        addresses.enumerated().flatMap { index, shared in
+            [shared.option, SharedListener.address(descriptor: Self.firstListenerDescriptor + Int32(index))]
+        }
+    }
+
+    /// Binds a socket per worker slot and address; false (logged) when one cannot be bound.
+    private func openListeners() -> Bool {
+        // Above every descriptor a worker gets one at, so that placing one cannot overwrite another.
+        let lowest = Self.firstListenerDescriptor + Int32(addresses.count) + 10
+        for _ in workers.indices {
+            var slot: [Int32] = []
+            for shared in addresses {
+                do {
+                    let descriptor = try SharedListener.open(shared.address, reusePort: true)
+                    let moved = fcntl(descriptor, F_DUPFD_CLOEXEC, lowest)
+                    close(descriptor)
+                    guard moved >= 0 else {
+                        log("cannot keep the socket of \(shared.address): \(String(cString: strerror(errno)))")
+                        return false
+                    }
+                    slot.append(moved)
+                } catch {
+                    log("\(error)")
+                    return false
+                }
+            }
+            listeners.append(slot)
+        }
+        return true
+    }
+
+    /// Closes the supervisor's copies of the listening sockets: once the workers have closed theirs
+    /// too, new connections are refused instead of queued with no one to accept them.
+    private func closeListeners() {
+        for descriptor in listeners.joined() { close(descriptor) }
+        listeners.removeAll()
+    }
+
+    /// Whether worker `pid` still holds a copy of one of `slot`'s sockets (read in `/proc/PID/fd`: the
+    /// descriptor it was given still names the same socket); false once it has exited.
+    private func holdsSockets(_ pid: pid_t, slot: Int) -> Bool {
+        for (index, descriptor) in listeners[slot].enumerated() {
+            var info = stat()
+            guard fstat(descriptor, &info) == 0 else { continue }
+            var buffer = [CChar](repeating: 0, count: 64)
+            let path = "/proc/\(pid)/fd/\(Self.firstListenerDescriptor + Int32(index))"
+            let count = readlink(path, &buffer, buffer.count - 1)
+            guard count > 0 else { continue }
+            let target = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if target == "socket:[\(info.st_ino)]" { return true }
+        }
+        return false
     }
 
     /// Supervises until stopped; the exit status.
@@ -94,14 +177,19 @@ final class Supervisor {
         signal(SIGINT, supervisorSignal)
         signal(SIGHUP, supervisorSignal)
         signal(SIGPIPE, SIG_IGN)
+        guard openListeners() else {
+            closeListeners()
+            return 1
+        }
         for slot in workers.indices {
-            guard let worker = start(waitingForReadiness: true) else {
+            guard let worker = start(slot: slot, waitingForReadiness: true) else {
                 log("worker \(slot + 1) did not start listening; stopping")
                 stopAll()
                 return 1
             }
             workers[slot] = worker
         }
+        log("listening on \(addresses.map(\.address).joined(separator: " "))")
         log("\(workers.count) workers running (pids \(workers.compactMap { $0.map { String($0.pid) } }.joined(separator: " "))); SIGHUP restarts them one at a time, SIGTERM stops them")
         while pendingStop.load(ordering: .relaxed) == 0 {
             if pendingReload.exchange(0, ordering: .relaxed) != 0 {
@@ -121,15 +209,16 @@ final class Supervisor {
 
     /// Starts a worker; with `waitingForReadiness`, returns it only once it listens (nil if it did not
     /// within `patience`, or died).
-    private func start(waitingForReadiness: Bool) -> Worker? {
+    private func start(slot: Int, waitingForReadiness: Bool) -> Worker? {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else {
             log("pipe: \(String(cString: strerror(errno)))")
             return nil
         }
-        // Keep both ends clear of the descriptor the worker gets the write end at.
-        let readEnd = fcntl(ends[0], F_DUPFD_CLOEXEC, 10)
-        let writeEnd = fcntl(ends[1], F_DUPFD_CLOEXEC, 10)
+        // Keep both ends clear of the descriptors the worker gets the write end and the sockets at.
+        let lowest = Self.firstListenerDescriptor + Int32(addresses.count) + 10
+        let readEnd = fcntl(ends[0], F_DUPFD_CLOEXEC, lowest)
+        let writeEnd = fcntl(ends[1], F_DUPFD_CLOEXEC, lowest)
         close(ends[0])
         close(ends[1])
         defer { close(readEnd) }
@@ -138,7 +227,11 @@ final class Supervisor {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, writeEnd, WorkerReadiness.descriptor)
-        Self.closeDescriptors(from: WorkerReadiness.descriptor + 1, in: &actions)
+        // dup2 leaves the copies without close-on-exec: the worker keeps them.
+        for (index, descriptor) in listeners[slot].enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, descriptor, Self.firstListenerDescriptor + Int32(index))
+        }
+        Self.closeDescriptors(from: Self.firstListenerDescriptor + Int32(addresses.count), in: &actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -151,7 +244,7 @@ final class Supervisor {
         posix_spawnattr_setsigmask(&attributes, &mask)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let argv = ([executable] + arguments + listenerArguments).map { strdup($0) } + [nil]
         var environment: [UnsafeMutablePointer<CChar>?] = []
         var entry = environ
         while let pointer = entry.pointee {
@@ -187,18 +280,25 @@ final class Supervisor {
         return nil
     }
 
-    /// Replaces each worker in turn: the replacement listens, then the old one drains and stops.
+    /// Replaces each worker in turn: the old one stops accepting, then the replacement takes its
+    /// sockets (and what queued on them) while the old one finishes its requests.
     private func reload() {
         log("reloading: replacing \(workers.count) workers one at a time")
         for slot in workers.indices {
             guard pendingStop.load(ordering: .relaxed) == 0 else { return }
             guard let old = workers[slot] else { continue }
-            guard let replacement = start(waitingForReadiness: true) else {
-                log("a replacement for worker \(old.pid) did not start listening; keeping the others as they are")
+            workers[slot] = nil  // its exit is expected now
+            kill(old.pid, SIGTERM)
+            let deadline = clock.now.advanced(by: Self.patience)
+            while holdsSockets(old.pid, slot: slot) && clock.now < deadline { usleep(5_000) }
+            if holdsSockets(old.pid, slot: slot) { kill(old.pid, SIGKILL) }
+            guard let replacement = start(slot: slot, waitingForReadiness: true) else {
+                log("a replacement for worker \(old.pid) did not start listening; trying again after a backoff, keeping the others as they are")
+                restartAt[slot] = clock.now.advanced(by: backoff[slot])
+                _ = waitForExit([old.pid])
                 return
             }
             workers[slot] = replacement
-            kill(old.pid, SIGTERM)
             if !waitForExit([old.pid]) { kill(old.pid, SIGKILL) }
             log("worker \(old.pid) replaced by \(replacement.pid)")
         }
@@ -211,6 +311,7 @@ final class Supervisor {
         workers = workers.map { _ in nil }  // their exits are expected now
         restartAt = restartAt.map { _ in nil }
         log("stopping \(pids.count) workers")
+        closeListeners()
         for pid in pids { kill(pid, SIGTERM) }
         if !waitForExit(pids) {
             for pid in pids { kill(pid, SIGKILL) }
@@ -259,7 +360,7 @@ final class Supervisor {
         for slot in workers.indices {
             guard let due = restartAt[slot], due <= clock.now, pendingStop.load(ordering: .relaxed) == 0 else { continue }
             restartAt[slot] = nil
-            workers[slot] = start(waitingForReadiness: false)
+            workers[slot] = start(slot: slot, waitingForReadiness: false)
             if workers[slot] == nil { restartAt[slot] = clock.now.advanced(by: backoff[slot]) }
         }
     }

@@ -65,7 +65,11 @@ enum Listener {
                 return try await bootstrap.bind(to: socketAddress).get()
             case .unix(let path):
                 return try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+            case .descriptor(let descriptor):
+                return try await SharedListener.adopt(descriptor, bootstrap: bootstrap, backlog: backlog)
             }
+        } catch let error as HTTPDError {
+            throw error
         } catch {
             throw .bindFailed(address: address.text, reason: "\(error)")
         }

@@ -369,22 +369,22 @@ public final class HTTPResponse: @unchecked Sendable {
             if let failure {
                 status = (failure as? HTTPDError)?.responseStatus ?? 500
                 if status == 500, !clientGone {
-                    logger.error("handler for \(exchange.head.uri) threw: \(failure)", metadata: connection.logMetadata)
+                    logger.error("handler for \(exchange.head.uri) threw: \(failure)", metadata: connection.logMetadata(for: exchange))
                 } else {
-                    logger.debug("handler for \(exchange.head.uri) threw: \(failure)", metadata: connection.logMetadata)
+                    logger.debug("handler for \(exchange.head.uri) threw: \(failure)", metadata: connection.logMetadata(for: exchange))
                 }
             } else {
                 status = 500
-                logger.warning("handler for \(exchange.head.uri) returned without a response", metadata: connection.logMetadata)
+                logger.warning("handler for \(exchange.head.uri) returned without a response", metadata: connection.logMetadata(for: exchange))
             }
             let text = "\(status) \(StatusReason.phrase(status))\n"
             _ = try? writeWhole(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: text)
         case .streaming, .sendingFile:
             if let failure {
                 if clientGone {
-                    logger.debug("handler for \(exchange.head.uri) stopped streaming: \(failure)", metadata: connection.logMetadata)
+                    logger.debug("handler for \(exchange.head.uri) stopped streaming: \(failure)", metadata: connection.logMetadata(for: exchange))
                 } else {
-                    logger.error("handler for \(exchange.head.uri) threw during a streamed response: \(failure)", metadata: connection.logMetadata)
+                    logger.error("handler for \(exchange.head.uri) threw during a streamed response: \(failure)", metadata: connection.logMetadata(for: exchange))
                     exchange.interruption = .handlerFailed
                 }
                 connection.closeNow()
@@ -393,7 +393,7 @@ public final class HTTPResponse: @unchecked Sendable {
             }
         case .finished:
             if let failure {
-                logger.warning("handler for \(exchange.head.uri) threw after responding: \(failure)", metadata: connection.logMetadata)
+                logger.warning("handler for \(exchange.head.uri) threw after responding: \(failure)", metadata: connection.logMetadata(for: exchange))
             }
         }
         if !exchange.responseFinished {

@@ -39,12 +39,16 @@ public final class HTTPServer: Sendable {
         var listeners: [any Channel] = []
         var addresses: [String] = []
         var ports: [Int?] = []
+        /// What each listener listens on (a descriptor shared with other processes, or its own socket).
+        var endpoints: [ServerAddress.Endpoint] = []
+        /// The listeners were bound with `SocketOption.reusePort`.
+        var reusesPort = false
         /// Every address was bound and "listening" logged (so "stopped" is logged too).
         var started = false
     }
 
     private let state = NIOLockedValueBox(State())
-    private let group: any EventLoopGroup
+    let group: any EventLoopGroup
     private let stoppedPromise: EventLoopPromise<Void>
     private let context = NIOLockedValueBox<ServerContext?>(nil)
 
@@ -78,7 +82,8 @@ public final class HTTPServer: Sendable {
     ///     `HTTPMetrics()` reports to it.
     ///   - tracer: runs each request in a server span; by default the tracer bootstrapped with
     ///     `InstrumentationSystem` when the server starts, if any (none: no spans, no cost).
-    ///   - addresses: `"host:port"` (port 0 picks a free port), `"[::1]:8080"`, `":8080"`, `"unix:/path"`.
+    ///   - addresses: `"host:port"` (port 0 picks a free port), `"[::1]:8080"`, `":8080"`, `"unix:/path"`,
+    ///     or `"fd:N"`: the listening socket at descriptor N, shared with other processes (`SharedListener`).
     /// - Throws: `HTTPDError.invalidSetting`, `.invalidAddress` or `.bindFailed` naming the address.
     public static func start(
         mux: any HTTPMux = DefaultHTTPMux(),
@@ -162,6 +167,8 @@ public final class HTTPServer: Sendable {
                     $0.listeners.append(channel)
                     $0.addresses.append(Listener.describe(channel, fallback: address.text))
                     $0.ports.append(channel.localAddress?.port)
+                    $0.endpoints.append(address.endpoint)
+                    $0.reusesPort = socketOptions.contains(.reusePort)
                 }
             } catch {
                 await server.stop()  // closes what was bound; logs nothing, as the server never started
@@ -219,13 +226,18 @@ public final class HTTPServer: Sendable {
     }
 
     /// Stops accepting at once, lets requests in progress finish for up to `gracePeriod`, then closes
-    /// whatever is still open. Idle connections close at once.
+    /// whatever is still open. Idle connections close after a moment (half a second at most) in which
+    /// the last accepted ones can send their first request.
     public func stop(gracePeriod: Duration) async {
         let listeners = markStopped()
         // Every open connection learns of the stop before the listeners close (so once nothing listens,
         // all know); idle ones close after, with those accepted in between.
         await drainOpenConnections(closingIdle: false)
-        for listener in listeners { try? await listener.close() }
+        for listener in listeners { await closeAfterAccepted(listener) }
+        // The connections accepted last may not have sent (or the server read) their first request yet:
+        // they get a moment before idle connections are closed, rather than a close with no answer.
+        await drainOpenConnections(closingIdle: false)
+        await waitUntilNoConnections(within: min(.milliseconds(500), gracePeriod))
         await drainOpenConnections(closingIdle: true)
         let connections = openConnections
         let loop = group.any()
@@ -247,6 +259,28 @@ public final class HTTPServer: Sendable {
         finishStop()
     }
 
+    /// Returns when every connection has closed, or after `limit`.
+    func waitUntilNoConnections(within limit: Duration) async {
+        let deadline = ContinuousClock.now.advanced(by: limit)
+        while connectionCount > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Closes `listener` without losing a connection it has accepted: it stops accepting, the
+    /// connections accepted so far finish joining the server (NIO closes one still being set up on its
+    /// event loop when its listener closes), and then it closes.
+    func closeAfterAccepted(_ listener: any Channel) async {
+        try? await listener.setOption(ChannelOptions.autoRead, value: false).get()
+        // A connection being set up goes from the listener's loop to its own and back: two rounds of
+        // no-op tasks on every loop, queued behind those steps, see each one through.
+        for _ in 0..<2 {
+            for loop in group.makeIterator() { try? await loop.submit {}.get() }
+            try? await listener.eventLoop.submit {}.get()
+        }
+        try? await listener.close()
+    }
+
     /// Returns when the server has stopped (the reference's `thread-join!` on the server thread).
     public func wait() async {
         try? await stoppedPromise.futureResult.get()
@@ -266,9 +300,14 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// The listening channels (for the graceful handover).
-    var listenerChannels: [any Channel] {
-        state.withLockedValue { $0.listeners }
+    /// The listening channels (for the graceful handover), each with what it listens on.
+    var listenerChannels: [(channel: any Channel, endpoint: ServerAddress.Endpoint)] {
+        state.withLockedValue { Array(zip($0.listeners, $0.endpoints)) }
+    }
+
+    /// The listeners were bound with `SocketOption.reusePort`.
+    var reusesPort: Bool {
+        state.withLockedValue { $0.reusesPort }
     }
 
     /// What the connections share, until the server has stopped.

@@ -1,10 +1,13 @@
 /// A listening address as the reference writes it: `"host:port"`, `"[v6]:port"`, `":port"` (every
-/// interface) or `"unix:/path/to/socket"`.
+/// interface) or `"unix:/path/to/socket"`; or `"fd:N"`, a listening socket the process was given
+/// (`SharedListener`).
 struct ServerAddress: Sendable, Hashable {
     /// Where to listen.
     enum Endpoint: Sendable, Hashable {
         case tcp(host: String, port: Int)
         case unix(path: String)
+        /// A socket already bound and listening, shared with other processes (`SharedListener`).
+        case descriptor(Int32)
     }
 
     /// The address as given.
@@ -14,6 +17,14 @@ struct ServerAddress: Sendable, Hashable {
     /// Parses `text`; throws `HTTPDError.invalidAddress` naming it when it is not an address.
     init(_ text: String) throws(HTTPDError) {
         self.text = text
+        if text.hasPrefix("fd:") {
+            let digits = text.dropFirst(3)
+            guard let descriptor = Int32(digits), digits.allSatisfy(\.isASCII), descriptor >= 0 else {
+                throw .invalidAddress(text, reason: "fd: must be followed by a descriptor number")
+            }
+            endpoint = .descriptor(descriptor)
+            return
+        }
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))
             guard !path.isEmpty else { throw .invalidAddress(text, reason: "the socket path is empty") }
