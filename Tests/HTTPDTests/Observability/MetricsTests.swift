@@ -80,7 +80,7 @@ struct MetricsTests {
     func acceptFailures() async throws {
         let metrics = TestMetrics()
         try await TestServer.observed(by: [HTTPMetrics(factory: metrics)]) { test throws in
-            let listener = try #require(test.server.listenerChannels.first)
+            let listener = try #require(test.server.listenerChannels.first).channel
             listener.pipeline.fireErrorCaught(IOError(errnoCode: EMFILE, reason: "accept"))
             let counted = await eventually {
                 (try? metrics.expectCounter("httpd.server.accept_failures", [("error", "descriptors")]).totalValue) == 1
