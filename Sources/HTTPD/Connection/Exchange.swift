@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// One request and its response on a connection, from the request head until both are finished.
 ///
@@ -20,8 +21,6 @@ final class Exchange: @unchecked Sendable {
     let expectsContinue: Bool
     /// `100 Continue` was sent.
     @exclusivity(unchecked) var continueSent = false
-    /// The handler asked for the body.
-    @exclusivity(unchecked) var bodyRequested = false
     /// The handler returned or threw.
     @exclusivity(unchecked) var handlerFinished = false
     /// Where the response stands.
@@ -48,6 +47,11 @@ final class Exchange: @unchecked Sendable {
     @exclusivity(unchecked) var closeReason: HTTP1ConnectionState.CloseReason?
     /// The handler waiting in `body()`, if any.
     @exclusivity(unchecked) var bodyWaiter: EventLoopPromise<[UInt8]?>?
+    /// The handler waiting for the next chunk of `bodyChunks`, if any.
+    @exclusivity(unchecked) var chunkWaiter: EventLoopPromise<ByteBuffer?>?
+    /// The client went away while the exchange ran (reset, or closed for good): set on the loop, read
+    /// by the handler anywhere (`HTTPRequest.isClientConnected`).
+    let clientGone = Atomic<Bool>(false)
     /// For a chunked body: the connection's raw byte count (`InboundTrafficMeter.bytesSinceMark`) when
     /// the head was taken, so the framing around the body's data can be bounded.
     @exclusivity(unchecked) var chunkFramingStart: Int?
@@ -78,8 +82,14 @@ final class Exchange: @unchecked Sendable {
     /// The client speaks HTTP/1.0 (no chunked responses).
     var isHTTP10: Bool { head.version.minor == 0 }
 
-    /// Hands the settled body to a waiting handler.
+    /// Hands the settled body, or the next chunk of a streamed one, to a waiting handler.
     func settleWaiter() {
+        if let waiter = chunkWaiter {
+            guard let next = body.nextChunk() else { return }
+            chunkWaiter = nil
+            waiter.completeWith(next.mapError { $0 as any Error })
+            return
+        }
         guard let waiter = bodyWaiter, let outcome = body.outcome else { return }
         bodyWaiter = nil
         waiter.completeWith(outcome.mapError { $0 as any Error })
