@@ -51,6 +51,9 @@ struct HTTPDCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The largest request body, in bytes.")
     var maxBody: Int = 1 << 20
 
+    @Option(name: .long, help: ArgumentHelp("The largest body POST /upload takes (it streams to a temporary file).", valueName: "bytes"))
+    var maxUpload: Int = TutorialApplication.defaultMaxUpload
+
     @Option(name: .long, help: "How far a connection's read buffer may grow, in bytes (reads start at up to 1 KiB).")
     var inputBuffer: Int = 4096
 
@@ -94,6 +97,7 @@ struct HTTPDCommand: AsyncParsableCommand {
                 throw ValidationError("--processes needs TCP addresses with a fixed port, got \(address)")
             }
         }
+        guard maxUpload > 0 else { throw ValidationError("--max-upload must be positive, got \(maxUpload)") }
         if let healthPath, !healthPath.hasPrefix("/") { throw ValidationError("--health-path must start with /") }
         if forwarded && trustedProxy.isEmpty { throw ValidationError("--forwarded needs --trusted-proxy") }
         do {
@@ -153,7 +157,7 @@ struct HTTPDCommand: AsyncParsableCommand {
             print("Serving \(root)\(list ? " with directory listings" : "")")
         } else {
             let mux = TutorialApplication.mux()
-            try TutorialApplication.register(on: mux)
+            try TutorialApplication.register(on: mux, maxUpload: maxUpload)
             if let healthPath { try mux.putHandler(host: nil, path: healthPath, handler: HealthCheck.handler) }
             server = try await HTTPServer.start(
                 mux: mux, socketOptions: socketOptions, settings: try settings(),
