@@ -116,6 +116,7 @@ let package = Package(
         .executableTarget(name: "ExampleRouting", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/Routing"),
         .executableTarget(name: "ExampleTodoAPI", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/TodoAPI"),
         .executableTarget(name: "ExampleHTTPS", dependencies: ["HTTPD", "HTTPDTLS"], path: "Examples/HTTPS"),
+        .executableTarget(name: "ExampleUploads", dependencies: ["HTTPD"], path: "Examples/Uploads"),
         .testTarget(
             name: "HTTPDTests",
             dependencies: [

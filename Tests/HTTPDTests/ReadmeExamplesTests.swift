@@ -36,6 +36,7 @@ struct ReadmeExamplesTests {
         "Examples/Routing/Middleware.swift",
         "Examples/Routing/Cookies.swift",
         "Examples/Routing/VirtualHosts.swift",
+        "Examples/Uploads/main.swift",
     ])
     func exampleInReadme(path: String) throws {
         let readme = try Self.read("README.md")
