@@ -529,8 +529,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             exchangeReason: exchange.closeReason, keepAliveRequested: exchange.keepAliveRequested,
             handlerAskedClose: handlerAskedClose, bodyUntilClose: untilClose,
             unreadExpectedBody: exchange.expectsContinue && !exchange.continueSent && !exchange.body.isEnded,
-            unreadBodyOverLimit: !exchange.body.isEnded && exchange.body.destination == .undecided
-                && exchange.body.declaredOverLimit)
+            unreadBodyOverLimit: exchange.body.unreadAndOverLimit)
         if let reason {
             exchange.closeReason = reason
             return .close

@@ -51,8 +51,9 @@ struct RequestBody {
     private(set) var parts = 0
     /// Where arriving bytes go.
     var destination = Destination.undecided
-    /// Streamed chunks that arrived while the handler was not waiting for one (empty otherwise).
-    private(set) var queued: [ByteBuffer] = []
+    /// Streamed chunks that arrived while the handler was not waiting for one; nil until the body is
+    /// streamed (so a request that does not stream carries no array to retain and release).
+    private(set) var queued: [ByteBuffer]?
 
     /// A body of at most `limit` bytes, `expectedLength` of them when declared (a `Content-Length: 0`
     /// counts as declaring none).
@@ -76,13 +77,13 @@ struct RequestBody {
         guard received <= limit else {
             state = .failed(.requestBodyTooLarge(limit: limit))
             bytes = nil
-            queued = []
+            queued = nil
             return false
         }
         switch destination {
         case .skipped: return true
         case .streamed:
-            queued.append(part)
+            queued!.append(part)
             return true
         case .undecided, .collected: break
         }
@@ -103,27 +104,36 @@ struct RequestBody {
         switch destination {
         case .undecided: return false
         case .collected, .skipped: return true
-        case .streamed: return queued.isEmpty
+        case .streamed: return queued?.isEmpty ?? true
         }
     }
 
-    /// A declared length over the limit that the handler has not started to read: it is refused
-    /// (413) when reading starts, and never skipped.
+    /// A declared length over the limit: it is refused (413) when reading starts, and never skipped.
     var declaredOverLimit: Bool {
         (expectedLength ?? 0) > limit
+    }
+
+    /// A declared body over the limit that nobody started to read (and so nobody will read).
+    var unreadAndOverLimit: Bool {
+        guard case .undecided = destination, case .receiving = state else { return false }
+        return declaredOverLimit
     }
 
     /// Starts streaming: what was collected before (only what NIO read at the client's end of input)
     /// becomes the first chunk.
     mutating func startStreaming() {
         destination = .streamed
-        if let bytes, !bytes.isEmpty { queued.append(ByteBuffer(bytes: bytes)) }
+        queued = []
+        if let bytes, !bytes.isEmpty { queued!.append(ByteBuffer(bytes: bytes)) }
         bytes = nil
     }
 
     /// What the stream's next step gets: a chunk, the end (nil) or the error; nil while it must wait.
     mutating func nextChunk() -> Result<ByteBuffer?, HTTPDError>? {
-        if !queued.isEmpty { return .success(queued.removeFirst()) }
+        if let first = queued?.first {
+            queued!.removeFirst()
+            return .success(first)
+        }
         switch state {
         case .receiving: return declared ? nil : .success(nil)
         case .complete: return .success(nil)
@@ -144,7 +154,7 @@ struct RequestBody {
     /// the limit), and the chunks still queued are dropped.
     mutating func skipRest() {
         destination = .skipped
-        queued = []
+        queued = nil
     }
 
     /// The request's end was seen.
@@ -157,7 +167,7 @@ struct RequestBody {
         if case .receiving = state {
             state = .failed(error)
             bytes = nil
-            queued = []
+            queued = nil
         }
     }
 
@@ -166,7 +176,7 @@ struct RequestBody {
         if case .receiving = state {
             state = .abandoned
             bytes = nil
-            queued = []
+            queued = nil
         }
     }
 
