@@ -209,10 +209,11 @@ public final class HTTPRequest: Sendable {
         bodyLimit = bytes
     }
 
-    /// Whether the client is still there: false once the connection learned it is gone (a reset, a
-    /// failed write, or a close answered with a reset), at which point the handler's task is also
-    /// cancelled. A client that only shut its sending side (a FIN) still counts as connected: it may
-    /// be waiting for its answer.
+    /// Whether the client is still there: false once the connection is gone (the client reset it, or
+    /// closed it and answered the server's `102 Processing` with a reset; a write failed; or the server
+    /// closed it: a response timeout, `stop()`), at which point the handler's task is also cancelled.
+    /// A client that only shut its sending side (a FIN) still counts as connected: it may be waiting
+    /// for its answer.
     public var isClientConnected: Bool {
         !exchange.clientGone.load(ordering: .relaxed)
     }
