@@ -45,10 +45,16 @@ final class Exchange: @unchecked Sendable {
     }
     /// Why the connection closes once the response is out; nil while it stays open.
     @exclusivity(unchecked) var closeReason: HTTP1ConnectionState.CloseReason?
-    /// The handler waiting in `body()`, if any.
-    @exclusivity(unchecked) var bodyWaiter: EventLoopPromise<[UInt8]?>?
-    /// The handler waiting for the next chunk of `bodyChunks`, if any.
-    @exclusivity(unchecked) var chunkWaiter: EventLoopPromise<ByteBuffer?>?
+    /// How the handler waits for its body.
+    enum BodyWaiter {
+        /// In `body()`, for all of it.
+        case whole(EventLoopPromise<[UInt8]?>)
+        /// In `bodyChunks`, for the next chunk.
+        case chunk(EventLoopPromise<ByteBuffer?>)
+    }
+
+    /// The handler waiting for its body, if any (one field for both ways: one release per request).
+    @exclusivity(unchecked) var bodyWaiter: BodyWaiter?
     /// The client went away while the exchange ran (reset, or closed for good): set on the loop, read
     /// by the handler anywhere (`HTTPRequest.isClientConnected`).
     let clientGone = Atomic<Bool>(false)
@@ -82,16 +88,23 @@ final class Exchange: @unchecked Sendable {
     /// The client speaks HTTP/1.0 (no chunked responses).
     var isHTTP10: Bool { head.version.minor == 0 }
 
-    /// Hands the settled body, or the next chunk of a streamed one, to a waiting handler.
+    /// Hands the settled body, or the next chunk of a streamed one, to a waiting handler, if one waits.
+    @inline(__always)
     func settleWaiter() {
-        if let waiter = chunkWaiter {
+        if case .some = bodyWaiter { settleWaitingHandler() }
+    }
+
+    private func settleWaitingHandler() {
+        guard let waiter = bodyWaiter else { return }
+        switch waiter {
+        case .whole(let promise):
+            guard let outcome = body.outcome else { return }
+            bodyWaiter = nil
+            promise.completeWith(outcome.mapError { $0 as any Error })
+        case .chunk(let promise):
             guard let next = body.nextChunk() else { return }
-            chunkWaiter = nil
-            waiter.completeWith(next.mapError { $0 as any Error })
-            return
+            bodyWaiter = nil
+            promise.completeWith(next.mapError { $0 as any Error })
         }
-        guard let waiter = bodyWaiter, let outcome = body.outcome else { return }
-        bodyWaiter = nil
-        waiter.completeWith(outcome.mapError { $0 as any Error })
     }
 }

@@ -115,7 +115,7 @@ struct HTTP1ConnectionState {
     /// `exchangeReason` is what the exchange already knows (an upgrade, a broken body).
     func closeReason(
         exchangeReason: CloseReason?, keepAliveRequested: Bool, handlerAskedClose: Bool, bodyUntilClose: Bool,
-        unreadExpectedBody: Bool, unreadBodyOverLimit: Bool = false
+        unreadExpectedBody: Bool
     ) -> CloseReason? {
         if let exchangeReason { return exchangeReason }
         switch intake {
@@ -127,7 +127,6 @@ struct HTTP1ConnectionState {
         if handlerAskedClose { return .handlerAsked }
         if bodyUntilClose { return .bodyUntilClose }
         if unreadExpectedBody { return .unreadExpectedBody }
-        if unreadBodyOverLimit { return .unreadBodyOverLimit }
         return nil
     }
 

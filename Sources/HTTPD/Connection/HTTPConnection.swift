@@ -456,9 +456,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         if let outcome = exchange.body.outcome {
             return eventLoop.makeCompletedFuture(outcome.mapError { $0 as any Error })
         }
-        if let waiter = exchange.bodyWaiter { return waiter.futureResult }
+        if case .whole(let waiter)? = exchange.bodyWaiter { return waiter.futureResult }
         let waiter = eventLoop.makePromise(of: [UInt8]?.self)
-        exchange.bodyWaiter = waiter
+        exchange.bodyWaiter = .whole(waiter)
         watchdog.watch(.body)
         resumeReadingIfWanted()
         return waiter.futureResult
@@ -484,9 +484,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             resumeReadingIfWanted()
             return eventLoop.makeCompletedFuture(next.mapError { $0 as any Error })
         }
-        if let waiter = exchange.chunkWaiter { return waiter.futureResult }
+        if case .chunk(let waiter)? = exchange.bodyWaiter { return waiter.futureResult }
         let waiter = eventLoop.makePromise(of: ByteBuffer?.self)
-        exchange.chunkWaiter = waiter
+        exchange.bodyWaiter = .chunk(waiter)
         watchdog.watch(.body)
         resumeReadingIfWanted()
         return waiter.futureResult
@@ -528,8 +528,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         let reason = state.closeReason(
             exchangeReason: exchange.closeReason, keepAliveRequested: exchange.keepAliveRequested,
             handlerAskedClose: handlerAskedClose, bodyUntilClose: untilClose,
-            unreadExpectedBody: exchange.expectsContinue && !exchange.continueSent && !exchange.body.isEnded,
-            unreadBodyOverLimit: exchange.body.unreadAndOverLimit)
+            unreadExpectedBody: exchange.expectsContinue && !exchange.continueSent && !exchange.body.isEnded)
+            ?? (exchange.body.unreadAndOverLimit ? .unreadBodyOverLimit : nil)
         if let reason {
             exchange.closeReason = reason
             return .close

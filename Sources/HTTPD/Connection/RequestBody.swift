@@ -115,8 +115,8 @@ struct RequestBody {
 
     /// A declared body over the limit that nobody started to read (and so nobody will read).
     var unreadAndOverLimit: Bool {
-        guard case .undecided = destination, case .receiving = state else { return false }
-        return declaredOverLimit
+        guard declaredOverLimit, case .undecided = destination, case .receiving = state else { return false }
+        return true
     }
 
     /// Starts streaming: what was collected before (only what NIO read at the client's end of input)
