@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         // The demo's /metrics only: the library speaks swift-metrics' API, never a backend.
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The library: SwiftNIO, swift-log, and the API packages of swift-metrics and
@@ -79,13 +80,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The reference's tutorial application, as handlers (tested like any other).
+        // The reference's tutorial application, as handlers (tested like any other); its /upload
+        // hashes with swift-crypto (the demo's dependency, not the core's).
         .target(
             name: "HTTPDTutorial",
             dependencies: [
                 "HTTPD",
                 "HTTPDRouting",
                 "HTTPDWebSocket",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -141,6 +145,7 @@ let package = Package(
         .executableTarget(
             name: "ExampleWebSocket", dependencies: ["HTTPD", "HTTPDWebSocket"], path: "Examples/WebSocket"),
         .executableTarget(name: "ExampleEventStream", dependencies: ["HTTPD"], path: "Examples/EventStream"),
+        .executableTarget(name: "ExampleUploads", dependencies: ["HTTPD"], path: "Examples/Uploads"),
         .testTarget(
             name: "HTTPDTests",
             dependencies: [
@@ -154,6 +159,7 @@ let package = Package(
                 "ExampleRouting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

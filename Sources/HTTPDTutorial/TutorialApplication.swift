@@ -2,27 +2,29 @@ import HTTPD
 import HTTPDRouting
 
 /// The reference's tutorial application: `/`, `/echo`, `/headers`, `/self`, and a not-found page; and
-/// the live demo's `/ws`, `/events` and `/live` (`LiveDemo`).
+/// the live demo's `/ws`, `/events` and `/live` (`LiveDemo`); beyond the reference, `POST /upload` (a
+/// streamed body, stored and hashed).
 public enum TutorialApplication {
     /// The multiplexer to start the server with: exact paths, and the not-found page for the rest.
     public static func mux() -> any HTTPMux {
         DefaultHTTPMux(default: notFound)
     }
 
-    /// The tutorial's paths and their handlers.
-    static var routes: [(path: String, handler: HTTPHandler)] {
-        [("/", hello), ("/echo", echo), ("/headers", headers), ("/self", ownSource)] + LiveDemo.routes
+    /// The tutorial's paths and their handlers; `/upload` takes bodies of up to `maxUpload` bytes.
+    static func routes(maxUpload: Int) -> [(path: String, handler: HTTPHandler)] {
+        [("/", hello), ("/echo", echo), ("/headers", headers), ("/self", ownSource), ("/upload", upload(maxBytes: maxUpload))]
+            + LiveDemo.routes
     }
 
-    /// Registers the tutorial's handlers on `server`.
-    public static func register(on server: HTTPServer) async throws {
-        for route in routes { try await server.register(route.path, handler: route.handler) }
+    /// Registers the tutorial's handlers on `server` (`/upload` takes up to `maxUpload` bytes).
+    public static func register(on server: HTTPServer, maxUpload: Int = defaultMaxUpload) async throws {
+        for route in routes(maxUpload: maxUpload) { try await server.register(route.path, handler: route.handler) }
     }
 
     /// Registers the tutorial's handlers on `mux` before a server starts with it, so that no request
     /// (a replacement process's first, in a rolling restart) meets the mux without them.
-    public static func register(on mux: any HTTPMux) throws {
-        for route in routes { try mux.putHandler(host: nil, path: route.path, handler: route.handler) }
+    public static func register(on mux: any HTTPMux, maxUpload: Int = defaultMaxUpload) throws {
+        for route in routes(maxUpload: maxUpload) { try mux.putHandler(host: nil, path: route.path, handler: route.handler) }
     }
 
     /// Anything else: 404 with a one-line message.

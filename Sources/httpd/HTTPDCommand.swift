@@ -56,6 +56,9 @@ struct HTTPDCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The largest request body, in bytes.")
     var maxBody: Int = 1 << 20
 
+    @Option(name: .long, help: ArgumentHelp("The largest body POST /upload takes (it streams to a temporary file).", valueName: "bytes"))
+    var maxUpload: Int = TutorialApplication.defaultMaxUpload
+
     @Option(name: .long, help: "How far a connection's read buffer may grow, in bytes (reads start at up to 1 KiB).")
     var inputBuffer: Int = 4096
 
@@ -106,6 +109,7 @@ struct HTTPDCommand: AsyncParsableCommand {
                 throw ValidationError("--processes needs TCP addresses with a fixed port, got \(address)")
             }
         }
+        guard maxUpload > 0 else { throw ValidationError("--max-upload must be positive, got \(maxUpload)") }
         if let healthPath, !healthPath.hasPrefix("/") { throw ValidationError("--health-path must start with /") }
         if forwarded && trustedProxy.isEmpty { throw ValidationError("--forwarded needs --trusted-proxy") }
         do {
@@ -172,7 +176,7 @@ struct HTTPDCommand: AsyncParsableCommand {
             print("Serving \(root)\(list ? " with directory listings" : "")")
         } else {
             let mux = TutorialApplication.mux()
-            try TutorialApplication.register(on: mux)
+            try TutorialApplication.register(on: mux, maxUpload: maxUpload)
             if let healthPath { try mux.putHandler(host: nil, path: healthPath, handler: HealthCheck.handler) }
             if let metricsHandler { try mux.putHandler(host: nil, path: "/metrics", handler: metricsHandler) }
             server = try await HTTPServer.start(

@@ -37,6 +37,7 @@ struct ReadmeExamplesTests {
         "Examples/Routing/Cookies.swift",
         "Examples/Routing/VirtualHosts.swift",
         "Examples/Observability/main.swift",
+        "Examples/Uploads/main.swift",
     ])
     func exampleInReadme(path: String) throws {
         let readme = try Self.read("README.md")

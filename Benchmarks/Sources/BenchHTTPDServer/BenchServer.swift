@@ -82,6 +82,16 @@ public func startBenchServer(_ arguments: BenchArguments) async throws -> HTTPSe
         try await response.write(status: 200, headers: [("Content-Type", "text/plain")], body: String(body?.count ?? 0))
     }
 
+    // The streamed-upload scenario: the body goes to a file as it arrives (any size), then the file
+    // is removed; the answer is its length.
+    try await server.register("/upload-file") { request, response in
+        try request.setMaxBodyLength(1 << 40)
+        let path = arguments.fileDirectory + "/upload-\(UInt64.random(in: 0...UInt64.max))"
+        defer { unlink(path) }
+        let written = try await request.writeBody(toFile: path)
+        try await response.write(status: 200, headers: [("Content-Type", "text/plain")], body: String(written))
+    }
+
     // swift-httpd's own file serving: the recursive mux routes /file/<name> here, and
     // `response.file` sends it zero-copy with a Content-Length.
     let directory = arguments.fileDirectory

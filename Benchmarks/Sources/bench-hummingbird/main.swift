@@ -33,6 +33,16 @@ router.post("upload") { request, context -> String in
     let body = try await request.body.collect(upTo: 64 << 20)
     return String(body.readableBytes)
 }
+// The streamed-upload scenario: the body streamed to a file with Hummingbird's FileIO, then removed.
+let fileIO = FileIO()
+router.post("upload-file") { request, context -> String in
+    let path = fileDirectory + "/upload-\(UInt64.random(in: 0...UInt64.max))"
+    defer { unlink(path) }
+    try await fileIO.writeFile(contents: request.body, path: path, context: context)
+    var info = stat()
+    stat(path, &info)
+    return String(info.st_size)
+}
 // The router scenario: the same 50 parameterised routes as bench-httpd's (`/api/users/:id` the 26th).
 var patterns = (0..<49).map { "/api/r\($0)/:id" }
 patterns.insert("/api/users/:id", at: 25)

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// One request and its response on a connection, from the request head until both are finished.
 ///
@@ -20,8 +21,6 @@ final class Exchange: @unchecked Sendable {
     let expectsContinue: Bool
     /// `100 Continue` was sent.
     @exclusivity(unchecked) var continueSent = false
-    /// The handler asked for the body.
-    @exclusivity(unchecked) var bodyRequested = false
     /// The handler returned or threw.
     @exclusivity(unchecked) var handlerFinished = false
     /// Where the response stands.
@@ -46,8 +45,19 @@ final class Exchange: @unchecked Sendable {
     }
     /// Why the connection closes once the response is out; nil while it stays open.
     @exclusivity(unchecked) var closeReason: HTTP1ConnectionState.CloseReason?
-    /// The handler waiting in `body()`, if any.
-    @exclusivity(unchecked) var bodyWaiter: EventLoopPromise<[UInt8]?>?
+    /// How the handler waits for its body.
+    enum BodyWaiter {
+        /// In `body()`, for all of it.
+        case whole(EventLoopPromise<[UInt8]?>)
+        /// In `bodyChunks`, for the next chunk.
+        case chunk(EventLoopPromise<ByteBuffer?>)
+    }
+
+    /// The handler waiting for its body, if any (one field for both ways: one release per request).
+    @exclusivity(unchecked) var bodyWaiter: BodyWaiter?
+    /// The client went away while the exchange ran (reset, or closed for good): set on the loop, read
+    /// by the handler anywhere (`HTTPRequest.isClientConnected`).
+    let clientGone = Atomic<Bool>(false)
     /// For a chunked body: the connection's raw byte count (`InboundTrafficMeter.bytesSinceMark`) when
     /// the head was taken, so the framing around the body's data can be bounded.
     @exclusivity(unchecked) var chunkFramingStart: Int?
@@ -90,10 +100,23 @@ final class Exchange: @unchecked Sendable {
     /// The client speaks HTTP/1.0 (no chunked responses).
     var isHTTP10: Bool { head.version.minor == 0 }
 
-    /// Hands the settled body to a waiting handler.
+    /// Hands the settled body, or the next chunk of a streamed one, to a waiting handler, if one waits.
+    @inline(__always)
     func settleWaiter() {
-        guard let waiter = bodyWaiter, let outcome = body.outcome else { return }
-        bodyWaiter = nil
-        waiter.completeWith(outcome.mapError { $0 as any Error })
+        if case .some = bodyWaiter { settleWaitingHandler() }
+    }
+
+    private func settleWaitingHandler() {
+        guard let waiter = bodyWaiter else { return }
+        switch waiter {
+        case .whole(let promise):
+            guard let outcome = body.outcome else { return }
+            bodyWaiter = nil
+            promise.completeWith(outcome.mapError { $0 as any Error })
+        case .chunk(let promise):
+            guard let next = body.nextChunk() else { return }
+            bodyWaiter = nil
+            promise.completeWith(next.mapError { $0 as any Error })
+        }
     }
 }

@@ -32,6 +32,9 @@ struct HTTP1ConnectionState {
         case open
         /// The server is stopping gracefully: the request in progress is the last.
         case draining
+        /// The client shut its sending side (a FIN: it closed, or half-closed to wait for its answers):
+        /// the requests already received are served in order, then the connection closes.
+        case ended
         /// What the client sent can no longer be trusted (a parse error, a body over the limit or
         /// malformed): nothing more is read as a request, and the connection closes after the answer.
         case broken
@@ -50,6 +53,8 @@ struct HTTP1ConnectionState {
         case upgradeRequested
         /// The client waits for `100 Continue` before a body nobody read: it cannot be skipped.
         case unreadExpectedBody
+        /// The request declared a body over its limit that nobody read: it is not skipped.
+        case unreadBodyOverLimit
         /// The request broke (`Intake.broken`).
         case brokenRequest
         /// The server is stopping (`Intake.draining`).
@@ -96,7 +101,7 @@ struct HTTP1ConnectionState {
         case .closingAfterOutput, .lingering: return true  // read and discarded, up to a bound
         case .closed: return false
         }
-        if intake == .broken || !pendingIsEmpty { return false }
+        if intake == .broken || intake == .ended || !pendingIsEmpty { return false }
         guard let exchange else { return outputWritable }
         return !exchange.requestEnded && exchange.bodyWanted
     }
@@ -116,7 +121,7 @@ struct HTTP1ConnectionState {
         switch intake {
         case .broken: return .brokenRequest
         case .draining: return .serverStopping
-        case .open: break
+        case .open, .ended: break  // after .ended the connection closes once nothing received is left
         }
         if !keepAliveRequested { return .clientAsked }
         if handlerAskedClose { return .handlerAsked }
@@ -128,6 +133,11 @@ struct HTTP1ConnectionState {
     /// Nothing more the client sends is read as a request.
     mutating func inputBroke() {
         intake = .broken
+    }
+
+    /// The client shut its sending side: nothing more arrives, what was received is still served.
+    mutating func inputEnded() {
+        if intake == .open { intake = .ended }
     }
 
     /// The server stops gracefully; whether the connection is idle enough to close at once is for

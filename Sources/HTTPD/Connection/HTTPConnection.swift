@@ -155,7 +155,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard phase == .open else { return }
-        if !context.channel.isActive {
+        if !context.channel.isActive || meter.inputClosed {
             // The client went away: the decoder's complaint about a request cut short is not a bad request.
             if let exchange, !exchange.body.isEnded {
                 exchange.body.fail(.connectionClosed)
@@ -181,10 +181,16 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             exchange.body.fail(.connectionClosed)
             exchange.settleWaiter()
             self.exchange = nil  // the handler may still hold it; writes now throw connectionClosed
+            clientLeft(exchange)
             serverContext.observers?.ended(exchange, on: self)
         }
         pending.removeAll()
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed? = event as? ChannelEvent { inputClosed() }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -224,7 +230,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The request in progress, as the state's decisions see it.
     private var exchangeView: HTTP1ConnectionState.ExchangeView? {
-        exchange.map { .init(requestEnded: $0.body.isEnded, bodyWanted: $0.bodyRequested || $0.handlerFinished) }
+        exchange.map { .init(requestEnded: $0.body.isEnded, bodyWanted: $0.body.wantsBytes || $0.handlerFinished) }
     }
 
     /// Lets NIO read again if it was held back and the connection can now use the bytes.
@@ -329,7 +335,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         exchange.task = nil
         response.handlerDidFinish(failure: failure)
         if !exchange.body.isEnded {
-            exchange.body.skipping = true
+            exchange.body.skipRest()
             if exchange.closeReason != nil, exchange.responseFinished {
                 state.inputBroke()  // no use reading a body nobody wants before closing
                 exchange.body.abandon()
@@ -346,8 +352,14 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         case .body(let bytes):
             if exchange.body.append(bytes) {
                 // Body bytes are progress for the request and for the handler waiting on them.
-                watchdog.noteProgress(.body)
                 watchdog.noteProgress(.response)
+                if case .streamed = exchange.body.destination {
+                    // A streamed body's wait runs only while its handler waits for a chunk.
+                    watchdog.stop(.body)
+                    exchange.settleWaiter()
+                } else {
+                    watchdog.noteProgress(.body)
+                }
             } else {
                 abandonBody(of: exchange, because: .requestBodyTooLarge(limit: exchange.body.limit))
             }
@@ -418,7 +430,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         if phase == .open, exchange == nil, pending.isEmpty {
-            if state.intake == .broken {
+            if state.intake == .broken || state.intake == .ended {
                 closeAfterOutput()
                 return
             }
@@ -430,29 +442,87 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: The body, for HTTPRequest
 
     /// The request body once it has all arrived (nil for a request without one); see `HTTPRequest.body()`.
-    nonisolated(nonsending) func readBody(for exchange: Exchange) async throws -> [UInt8]? {
+    /// `limit` is the handler's own limit for its request, if it set one.
+    nonisolated(nonsending) func readBody(for exchange: Exchange, limit: Int? = nil) async throws -> [UInt8]? {
         if eventLoop.inEventLoop {
-            if let outcome = exchange.body.outcome { return try outcome.get() }
-            return try await awaitBody(for: exchange).get()
+            if limit == nil, exchange.body.destination != .streamed, let outcome = exchange.body.outcome {
+                return try outcome.get()
+            }
+            return try await awaitBody(for: exchange, limit: limit).get()
         }
-        return try await eventLoop.flatSubmit { exchange.connection.awaitBody(for: exchange) }.get()
+        return try await eventLoop.flatSubmit { exchange.connection.awaitBody(for: exchange, limit: limit) }.get()
     }
 
-    func awaitBody(for exchange: Exchange) -> EventLoopFuture<[UInt8]?> {
+    func awaitBody(for exchange: Exchange, limit: Int?) -> EventLoopFuture<[UInt8]?> {
+        if let misuse = startReading(exchange, into: .collected, limit: limit) {
+            return eventLoop.makeFailedFuture(misuse)
+        }
         if let outcome = exchange.body.outcome {
             return eventLoop.makeCompletedFuture(outcome.mapError { $0 as any Error })
         }
-        if let waiter = exchange.bodyWaiter { return waiter.futureResult }
+        if case .whole(let waiter)? = exchange.bodyWaiter { return waiter.futureResult }
         let waiter = eventLoop.makePromise(of: [UInt8]?.self)
-        exchange.bodyWaiter = waiter
-        exchange.bodyRequested = true
-        if exchange.expectsContinue, !exchange.continueSent, phase == .open {
-            exchange.continueSent = true
-            context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n"))), promise: nil)
-        }
+        exchange.bodyWaiter = .whole(waiter)
         watchdog.watch(.body)
         resumeReadingIfWanted()
         return waiter.futureResult
+    }
+
+    /// The next chunk of a streamed body, nil at its end; see `HTTPRequest.bodyChunks`.
+    nonisolated(nonsending) func nextBodyChunk(for exchange: Exchange, limit: Int?) async throws -> ByteBuffer? {
+        if eventLoop.inEventLoop {
+            if case .streamed = exchange.body.destination, let next = exchange.body.nextChunk() {
+                resumeReadingIfWanted()
+                return try next.get()
+            }
+            return try await awaitChunk(for: exchange, limit: limit).get()
+        }
+        return try await eventLoop.flatSubmit { exchange.connection.awaitChunk(for: exchange, limit: limit) }.get()
+    }
+
+    func awaitChunk(for exchange: Exchange, limit: Int?) -> EventLoopFuture<ByteBuffer?> {
+        if let misuse = startReading(exchange, into: .streamed, limit: limit) {
+            return eventLoop.makeFailedFuture(misuse)
+        }
+        if let next = exchange.body.nextChunk() {
+            resumeReadingIfWanted()
+            return eventLoop.makeCompletedFuture(next.mapError { $0 as any Error })
+        }
+        if case .chunk(let waiter)? = exchange.bodyWaiter { return waiter.futureResult }
+        let waiter = eventLoop.makePromise(of: ByteBuffer?.self)
+        exchange.bodyWaiter = .chunk(waiter)
+        watchdog.watch(.body)
+        resumeReadingIfWanted()
+        return waiter.futureResult
+    }
+
+    /// The handler's first read decides where the body goes (`into`) and under which limit; a later
+    /// read the other way is a misuse (returned). A declared length over the limit is refused here,
+    /// before anything of it is read or `100 Continue` is sent; otherwise a client waiting for
+    /// `100 Continue` gets it now.
+    private func startReading(_ exchange: Exchange, into destination: RequestBody.Destination, limit: Int?) -> HTTPDError? {
+        switch (exchange.body.destination, destination) {
+        case (.undecided, _):
+            break
+        case (.collected, .collected), (.streamed, .streamed):
+            return nil
+        case (.streamed, _):
+            return .bodyMisuse("body() was called after the body was read as a stream (bodyChunks)")
+        default:
+            return .bodyMisuse("bodyChunks was read after the body was read whole (body())")
+        }
+        if let limit { exchange.body.limit = limit }
+        if case .streamed = destination { exchange.body.startStreaming() } else { exchange.body.destination = destination }
+        guard !exchange.body.isEnded, phase == .open else { return nil }
+        if exchange.body.declaredOverLimit {
+            abandonBody(of: exchange, because: .requestBodyTooLarge(limit: exchange.body.limit))
+            return nil
+        }
+        if exchange.expectsContinue, !exchange.continueSent {
+            exchange.continueSent = true
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n"))), promise: nil)
+        }
+        return nil
     }
 
     // MARK: Output, for HTTPResponse
@@ -463,6 +533,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             exchangeReason: exchange.closeReason, keepAliveRequested: exchange.keepAliveRequested,
             handlerAskedClose: handlerAskedClose, bodyUntilClose: untilClose,
             unreadExpectedBody: exchange.expectsContinue && !exchange.continueSent && !exchange.body.isEnded)
+            ?? (exchange.body.unreadAndOverLimit ? .unreadBodyOverLimit : nil)
         if let reason {
             exchange.closeReason = reason
             return .close
@@ -566,6 +637,38 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             exchange?.task?.cancel()
             closeNow()
         }
+    }
+
+    // MARK: The client leaving
+
+    /// The client shut its sending side (a FIN; NIO read what came before it). A FIN alone does not
+    /// tell a client that closed from one that half-closed and waits for its answers, so nothing is
+    /// cancelled for it: the requests already received are served, then the connection closes. A
+    /// body cut short by it fails with `connectionClosed`. While a handler works on an HTTP/1.1
+    /// request with no response begun, the connection asks the client with an interim
+    /// `102 Processing` (which HTTP/1.1 clients must accept and may ignore): a client that closed for
+    /// good answers it with a reset, and the handler is cancelled (`clientLeft`); one that half-closed
+    /// takes it and waits for the answer.
+    private func inputClosed() {
+        state.inputEnded()
+        guard phase == .open else { return }
+        guard let exchange else {
+            if pending.isEmpty { closeAfterOutput() }  // what was answered goes out first
+            return
+        }
+        if !exchange.body.isEnded {
+            abandonBody(of: exchange, because: .connectionClosed)
+        }
+        if !exchange.handlerFinished, case .notStarted = exchange.response, !exchange.isHTTP10 {
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(staticString: "HTTP/1.1 102 Processing\r\n\r\n"))), promise: nil)
+        }
+    }
+
+    /// The connection is gone (reset, a failed write, closed) while `exchange` was in progress: its
+    /// handler's task is cancelled and `isClientConnected` turns false.
+    private func clientLeft(_ exchange: Exchange) {
+        exchange.clientGone.store(true, ordering: .relaxed)
+        if !exchange.handlerFinished { exchange.task?.cancel() }
     }
 
     // MARK: Closing

@@ -23,6 +23,9 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
     @exclusivity(unchecked) private(set) var discardsInput = false
     /// How many more bytes may be thrown away before the connection is closed outright.
     @exclusivity(unchecked) private var discardAllowance = 0
+    /// The client shut its sending side (NIO's `inputClosed`, seen here before the decoder complains
+    /// about a request it cut short).
+    @exclusivity(unchecked) private(set) var inputClosed = false
 
     /// Starts watching again from zero.
     func mark() {
@@ -59,6 +62,11 @@ final class InboundTrafficMeter: ChannelInboundHandler, RemovableChannelHandler 
             }
         }
         context.fireChannelRead(data)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed? = event as? ChannelEvent { inputClosed = true }
+        context.fireUserInboundEventTriggered(event)
     }
 
     /// The last bytes of the first line (at most 16).

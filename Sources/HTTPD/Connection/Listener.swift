@@ -30,6 +30,9 @@ enum Listener {
                 }
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // A client's FIN closes only the input: a client that half-closes still gets its answers
+            // (see `HTTPConnection.inputClosed`).
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             // One read per readiness event (NIO's default is up to 4 while reads fill the buffer): NIO
             // does not stop for a handler that holds reading back, so this bounds what a connection that
             // pipelines without reading its answers has decoded and waiting to one read.

@@ -82,9 +82,8 @@ enum RequestHeadCheck {
             verdict.expectsContinue = head.version.minor == 1
         }
         verdict.hasBody = transferEncoding || verdict.contentLength != nil
-        if let length = verdict.contentLength, length > settings.maxRequestBodyLength {
-            return .failure(RejectedHead(413))
-        }
+        // A declared length over the limit gets 413 when the handler starts reading (before anything
+        // of the body is read): the handler may raise its request's limit first.
         return .success(verdict)
     }
 
@@ -266,7 +265,7 @@ enum RequestHeadCheck {
 
 /// A request head refused before routing, with the status the client gets.
 struct RejectedHead: Error {
-    /// 400, 413, 414, 417, 431, 501 or 505.
+    /// 400, 414, 417, 431, 501 or 505.
     let status: Int
 
     init(_ status: Int) {

@@ -1,9 +1,10 @@
+import NIOCore
 import NIOHTTP1
 
 /// One request, as its handler sees it (`http-request-…`).
 ///
 /// The head is parsed before the handler runs; the body is read from the connection only when the
-/// handler asks for it with `body()`.
+/// handler asks for it: whole with `body()`, or as it arrives with `bodyChunks` (or `writeBody(toFile:)`).
 public final class HTTPRequest: Sendable {
     /// The method, as sent: `"GET"`, `"POST"`, `"PATCH"`, ….
     public let method: String
@@ -42,6 +43,11 @@ public final class HTTPRequest: Sendable {
         _modify { yield &extensionValues }
     }
     @exclusivity(unchecked) private nonisolated(unsafe) var extensionValues = UserInfo()
+    /// The limit the handler set for this request's body (`setMaxBodyLength`), nil for the server's.
+    /// Touched by the handler only, like `userInfo`.
+    @exclusivity(unchecked) private nonisolated(unsafe) var bodyLimit: Int?
+    /// The handler began reading the body (after which its limit is fixed).
+    @exclusivity(unchecked) private nonisolated(unsafe) var bodyReadStarted = false
 
     /// The registered route pattern that matched (`/todos/:id`), set by the router that picked the
     /// handler; nil until one does. A request's trace span is named after it, not after the raw path.
@@ -173,16 +179,51 @@ public final class HTTPRequest: Sendable {
     /// The request body (`http-request-body`): read from the client on the first call, then cached.
     ///
     /// Returns nil for a request without a body. Throws `HTTPDError.requestBodyTooLarge` past
-    /// `maxRequestBodyLength`, `.requestTimedOut` when the client stalls for the request timeout,
-    /// `.malformedRequestBody` for bad chunked framing and `.connectionClosed` when the client goes away.
+    /// `maxRequestBodyLength` (or the request's own limit, `setMaxBodyLength`; a declared length over
+    /// it is refused before anything is read), `.requestTimedOut` when the client stalls for the
+    /// request timeout, `.malformedRequestBody` for bad chunked framing, `.connectionClosed` when the
+    /// client goes away, and `.bodyMisuse` after the body was read as a stream (`bodyChunks`).
     /// When the client sent `Expect: 100-continue`, the first call sends `100 Continue`.
     nonisolated(nonsending) public func body() async throws -> [UInt8]? {
-        try await exchange.connection.readBody(for: exchange)
+        bodyReadStarted = true
+        return try await exchange.connection.readBody(for: exchange, limit: bodyLimit)
     }
 
     /// The body decoded as UTF-8 text, or nil for a request without a body.
     nonisolated(nonsending) public func bodyText() async throws -> String? {
-        try await exchange.connection.readBody(for: exchange).map { String(decoding: $0, as: UTF8.self) }
+        try await body().map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The body as it arrives, chunk by chunk: `for try await chunk in request.bodyChunks { … }`.
+    ///
+    /// The connection reads only as fast as the handler takes chunks (see `RequestBodyChunks`). An
+    /// empty sequence for a request without a body. Reading it after `body()` throws `.bodyMisuse`.
+    public var bodyChunks: RequestBodyChunks { RequestBodyChunks(request: self) }
+
+    /// The next chunk for `bodyChunks`.
+    nonisolated(nonsending) func nextBodyChunk() async throws -> ByteBuffer? {
+        bodyReadStarted = true
+        return try await exchange.connection.nextBodyChunk(for: exchange, limit: bodyLimit)
+    }
+
+    /// Sets the largest body this request may have, in place of the server's `maxRequestBodyLength`
+    /// (larger for an upload route, or smaller), before the body is read: a declared length over it
+    /// gets 413 when reading starts, before anything is read; a chunked body growing past it makes
+    /// reading throw `requestBodyTooLarge`, and the client gets 413 and a close. Throws
+    /// `HTTPDError.invalidSetting` for a limit below 1 and `.bodyMisuse` once reading has begun.
+    public func setMaxBodyLength(_ bytes: Int) throws(HTTPDError) {
+        guard bytes > 0 else { throw .invalidSetting(name: "maxBodyLength", value: "\(bytes)") }
+        guard !bodyReadStarted else { throw .bodyMisuse("setMaxBodyLength(_:) was called after reading of the body began") }
+        bodyLimit = bytes
+    }
+
+    /// Whether the client is still there: false once the connection is gone (the client reset it, or
+    /// closed it and answered the server's `102 Processing` with a reset; a write failed; or the server
+    /// closed it: a response timeout, `stop()`), at which point the handler's task is also cancelled.
+    /// A client that only shut its sending side (a FIN) still counts as connected: it may be waiting
+    /// for its answer.
+    public var isClientConnected: Bool {
+        !exchange.clientGone.load(ordering: .relaxed)
     }
 
     /// Changes this connection's request timeout (`http-request-timeout-set!`): the time allowed to

@@ -34,6 +34,11 @@ public enum HTTPDError: Error, Equatable, Sendable, CustomStringConvertible {
     case requestTimedOut
     /// The client went away, or the server closed the connection.
     case connectionClosed
+    /// The request body was read in a way that clashes with an earlier read (`body()` and
+    /// `bodyChunks` on one request, a limit set after reading began); the text says what happened.
+    case bodyMisuse(String)
+    /// `writeBody(toFile:)` could not create or write the file at the path.
+    case fileNotWritable(String)
 
     /// What went wrong, in a sentence.
     public var description: String {
@@ -72,6 +77,10 @@ public enum HTTPDError: Error, Equatable, Sendable, CustomStringConvertible {
             return "request timed out"
         case .connectionClosed:
             return "connection closed"
+        case .bodyMisuse(let what):
+            return "request body misuse: \(what)"
+        case .fileNotWritable(let path):
+            return "file \(path) cannot be written"
         }
     }
 

@@ -42,7 +42,7 @@ struct RequestBodyTests {
         var body = RequestBody(limit: 100, declared: true)
         let r3 = body.append(Self.part("hello "))
         #expect(r3)
-        body.skipping = true
+        body.destination = .skipped
         let r4 = body.append(Self.part("world"))
         #expect(r4)
         body.finish()
