@@ -291,6 +291,13 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ServerStoppingEvent {
             startClosing(.goingAway, reason: "server stopping", context: context)
+        } else if case .inputClosed? = event as? ChannelEvent {
+            // The client shut its side without a close frame (the server allows half-closure for
+            // HTTP): a WebSocket closed abnormally (RFC 6455 §7.1.5), so the connection closes and a
+            // send throws connectionClosed.
+            phase = .closed
+            context.fireUserInboundEventTriggered(event)
+            context.close(promise: nil)
         } else {
             context.fireUserInboundEventTriggered(event)
         }

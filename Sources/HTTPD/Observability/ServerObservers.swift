@@ -80,7 +80,9 @@ final class ServerObservers: Sendable {
     /// body error the handler was given, or whether its response got out.
     static func ending(of exchange: Exchange) -> HTTPExchangeRecord.Ending {
         if let interruption = exchange.interruption { return interruption }
-        if exchange.bodyRequested, case .failed(let error) = exchange.body.state {
+        if exchange.body.destination == .collected || exchange.body.destination == .streamed,
+            case .failed(let error) = exchange.body.state
+        {
             switch error {
             case .requestTimedOut: return .timedOut(.requestBody)
             case .requestBodyTooLarge: return .refused(.bodyTooLarge)

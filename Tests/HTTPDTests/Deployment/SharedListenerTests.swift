@@ -55,12 +55,13 @@ struct SharedListenerTests {
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Load is running once the old server has answered (a loaded machine may take a while).
+        #expect(await eventually { (answers.get()["200 old"] ?? 0) > 0 })
         // The old server stops accepting at once and closes its copy; connections keep arriving and wait
         // in the queue (the test holds the socket) until the new server accepts them.
         await old.drainAndStop(gracePeriod: .seconds(10), quietPeriod: .milliseconds(200))
         let new = try await Self.start("new", on: socket)
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(await eventually { (answers.get()["200 new"] ?? 0) > 0 })
         running.set(false)
         for client in clients { await client.value }
         await new.stop()
