@@ -130,20 +130,7 @@ public struct HTTPAccessLog: HTTPServerObserver {
 
     /// A JSON string (or `null`).
     static func json(_ value: String?) -> String {
-        guard let value else { return "null" }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += "\\u00" + hex2(UInt8(scalar.value))
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        value.map(JSONText.quoted) ?? "null"
     }
 
     /// `time` as `2026-11-29T13:00:00.123Z`.

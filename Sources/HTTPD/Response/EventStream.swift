@@ -82,8 +82,11 @@ extension HTTPResponse {
         do {
             try await body(EventStream(response: self))
         } catch {
-            // Cancelled because a heartbeat found the client gone: say so, as `send` would have.
-            if beats?.foundClientGone == true { throw HTTPDError.connectionClosed }
+            // Cancelled because the connection or a heartbeat found the client gone: say so, as `send`
+            // would have.
+            if beats?.foundClientGone == true || exchange.clientGone.load(ordering: .relaxed) {
+                throw HTTPDError.connectionClosed
+            }
             throw error
         }
         try await end()

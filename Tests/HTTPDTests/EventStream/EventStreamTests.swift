@@ -68,7 +68,7 @@ import Testing
             }
         ]
         try await TestServer.with(settings: testSettings(), routes: routes) { server in
-            let client = try await StreamingClient.connect(port: server.port, sending: "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            let client = try await RawClient.connect(port: server.port, sending: "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
             let head = try #require(try await client.readHead())
             #expect(head.hasPrefix("HTTP/1.1 200"))
             #expect(try await client.read(through: "data: first\n\n") != nil)  // while the handler waits
@@ -94,7 +94,7 @@ import Testing
             }
         ]
         try await TestServer.with(settings: testSettings(), routes: routes) { server in
-            let client = try await StreamingClient.connect(port: server.port, sending: "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            let client = try await RawClient.connect(port: server.port, sending: "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
             _ = try #require(try await client.readHead())
             #expect(try await client.read(through: ": heartbeat\n\n") != nil)
             #expect(try await client.read(through: ": heartbeat\n\n") != nil)
@@ -124,7 +124,7 @@ import Testing
             }
         ]
         try await TestServer.with(settings: testSettings(), routes: routes) { server in
-            let client = try await StreamingClient.connect(port: server.port, sending: "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            let client = try await RawClient.connect(port: server.port, sending: "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await client.read(through: "data: tick 1\n\n") != nil)
             client.close()
             await finished.wait()
@@ -165,7 +165,7 @@ import Testing
             }
             finished.open()
         }
-        let client = try await StreamingClient.connect(port: server.port!, sending: "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        let client = try await RawClient.connect(port: server.port!, sending: "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try await client.read(through: "data: open\n\n") != nil)
         await server.stop(gracePeriod: .milliseconds(300))
         _ = try await client.readUntilClose()

@@ -12,6 +12,8 @@ struct CapturedLog: LogHandler {
     }
 
     let messages: Messages
+    /// Whether each line carries the event's metadata too, as ` key=value` sorted by key.
+    var withMetadata = false
     var logLevel: Logger.Level = .trace
     var metadata: Logger.Metadata = [:]
 
@@ -21,12 +23,14 @@ struct CapturedLog: LogHandler {
     }
 
     func log(event: LogEvent) {
-        messages.append(event.message.description)
+        guard withMetadata else { return messages.append(event.message.description) }
+        let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        messages.append(([event.message.description] + fields).joined(separator: " "))
     }
 
-    /// A logger whose messages end up in the returned `Messages`.
-    static func logger() -> (Logger, Messages) {
+    /// A logger whose messages (with their metadata when `withMetadata`) end up in the returned `Messages`.
+    static func logger(withMetadata: Bool = false) -> (Logger, Messages) {
         let messages = Messages()
-        return (Logger(label: "test") { _ in CapturedLog(messages: messages) }, messages)
+        return (Logger(label: "test") { _ in CapturedLog(messages: messages, withMetadata: withMetadata) }, messages)
     }
 }

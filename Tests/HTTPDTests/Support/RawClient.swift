@@ -10,7 +10,8 @@ import Glibc
 final class RawClient: @unchecked Sendable {
     private let socket: Int32
     private var buffer: [UInt8] = []
-    private var sawEOF = false
+    /// The server closed (EOF or reset).
+    private(set) var sawEOF = false
 
     private init(socket: Int32) {
         self.socket = socket
@@ -101,6 +102,34 @@ final class RawClient: @unchecked Sendable {
             buffer.removeFirst(size + 2)
             if size == 0 { return body }
         }
+    }
+
+    /// Closes the socket now (both directions).
+    func close() {
+        shutdown(socket, Int32(SHUT_RDWR))
+    }
+
+    /// For long-lived answers (event streams, WebSocket frames), read as they come: the response head
+    /// (status line and headers) as text, without the blank line; nil at EOF.
+    func readHead() async throws -> String? {
+        guard let end = try await fill(until: { Self.find([13, 10, 13, 10], in: $0) }) else { return nil }
+        defer { buffer.removeFirst(end + 4) }
+        return String(decoding: buffer[..<end], as: UTF8.self)
+    }
+
+    /// Everything up to and including the first `text` that arrives (nil when the server closed first).
+    func read(through text: String) async throws -> String? {
+        let needle = Array(text.utf8)
+        guard let start = try await fill(until: { Self.find(needle, in: $0) }) else { return nil }
+        defer { buffer.removeFirst(start + needle.count) }
+        return String(decoding: buffer[..<(start + needle.count)], as: UTF8.self)
+    }
+
+    /// Exactly `count` bytes (nil when the server closed first).
+    func read(count: Int) async throws -> [UInt8]? {
+        guard try await fill(until: { $0.count >= count ? count : nil }) != nil else { return nil }
+        defer { buffer.removeFirst(count) }
+        return Array(buffer[..<count])
     }
 
     /// Everything the server sends until it closes the connection (or 10 s pass), as text.

@@ -21,7 +21,7 @@ import Testing
 
     @Test func eventsTellTheTimeNumberedFromTheLastEventID() async throws {
         try await withDemo { server in
-            let client = try await StreamingClient.connect(
+            let client = try await RawClient.connect(
                 port: server.port, sending: "GET /events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 41\r\n\r\n")
             let head = try #require(try await client.readHead())
             #expect(head.contains("Content-Type: text/event-stream"))

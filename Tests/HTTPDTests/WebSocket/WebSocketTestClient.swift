@@ -1,7 +1,7 @@
 /// A WebSocket client made of raw bytes, for the rules the server enforces: it writes any frame,
 /// masked or not, well-formed or not, and reads the server's frames as they arrive.
 struct WebSocketTestClient {
-    let socket: StreamingClient
+    let socket: RawClient
 
     /// The sample key of RFC 6455 §1.3, and the accept value it must get.
     static let sampleKey = "dGhlIHNhbXBsZSBub25jZQ=="
@@ -15,7 +15,7 @@ struct WebSocketTestClient {
 
     /// Connects, sends the handshake, and reads the `101` head; throws when another status comes.
     static func open(port: Int, path: String = "/ws", extra: String = "") async throws -> (WebSocketTestClient, head: String) {
-        let socket = try await StreamingClient.connect(port: port, sending: handshake(path, extra: extra))
+        let socket = try await RawClient.connect(port: port, sending: handshake(path, extra: extra))
         guard let head = try await socket.readHead(), head.hasPrefix("HTTP/1.1 101 ") else {
             throw RawClientError.malformed("no 101")
         }

@@ -1,4 +1,5 @@
-/// JSON string literals, for the few JSON texts the routing layer writes without an encoder.
+/// JSON string literals, for the few JSON texts written without an encoder: the access log's JSON
+/// lines, the routing layer's error answers.
 package enum JSONText {
     /// `text` as a JSON string literal, quotes included.
     package static func quoted(_ text: String) -> String {
