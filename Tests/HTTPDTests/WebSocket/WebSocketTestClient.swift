@@ -90,6 +90,19 @@ struct WebSocketTestClient {
     }
 
     /// Reads frames until a close frame (skipping pings); its code, or nil when the server closed without one.
+    /// The next frame, waiting through the socket's receive timeouts for up to `limit` (for frames a
+    /// server's timer sends after more than 10 s).
+    func readFrame(waitingUpTo limit: Duration) async throws -> Frame? {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            do {
+                return try await readFrame()
+            } catch RawClientError.timedOut where ContinuousClock.now < deadline {
+                continue  // the socket's 10 s receive timeout passed with nothing: wait on
+            }
+        }
+    }
+
     func readCloseCode() async throws -> UInt16? {
         while let frame = try await readFrame() {
             if frame.opcode == 0x8 { return frame.closeCode ?? 1005 }
