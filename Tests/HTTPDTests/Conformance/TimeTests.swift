@@ -7,7 +7,11 @@ import Testing
 import Glibc
 #endif
 
-private let quick = testSettings { $0.requestTimeout = .seconds(2) }  // long enough that a loaded machine does not trip it early
+/// A request timeout long enough that a loaded machine does not trip it early: over TLS it covers the
+/// handshake too, which under ThreadSanitizer amid the whole suite took more than 2 s.
+private func quick(_ transport: TestTransport = .plain) -> HTTPSettings {
+    testSettings { $0.requestTimeout = transport == .tls ? .seconds(5) : .seconds(2) }
+}
 
 /// Connects, sends `bytes` at once, and returns everything the server sends until it closes. All of it
 /// on a thread of its own, so that nothing delays the bytes past a 300 ms timeout.
@@ -27,7 +31,7 @@ struct TimeTests {
           arguments: TestTransport.allCases)
     func steadyTrickle(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
-        try await TestServer.with(transport: transport, settings: quick, routes: routes.routes) { test throws in
+        try await TestServer.with(transport: transport, settings: quick(transport), routes: routes.routes) { test throws in
             let port = test.port
             let text = try await offPool { () -> String in
                 let socket = try RawSocket.connect(port: port)
@@ -52,7 +56,7 @@ struct TimeTests {
           arguments: TestTransport.allCases)
     func chunkedBodyStalls(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
-        try await TestServer.with(transport: transport, settings: quick, routes: routes.routes) { test throws in
+        try await TestServer.with(transport: transport, settings: quick(transport), routes: routes.routes) { test throws in
             let text = try await sendAndReadUntilClose(
                 port: test.port, "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
             #expect(text.hasPrefix("HTTP/1.1 408 "), "got \(text.debugDescription)")
@@ -65,7 +69,7 @@ struct TimeTests {
     @Test("a body nobody reads that stalls is abandoned too: the answer stands, then the connection closes")
     func unreadBodyStalls() async throws {
         let routes = ConformanceRoutes()
-        try await TestServer.with(settings: quick, routes: routes.routes) { test throws in
+        try await TestServer.with(settings: quick(), routes: routes.routes) { test throws in
             let text = try await sendAndReadUntilClose(
                 port: test.port, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nten bytes.")
             #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"), "got \(text.debugDescription)")
@@ -98,7 +102,7 @@ struct TimeTests {
           arguments: TestTransport.allCases)
     func idleAfterRequest(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
-        try await TestServer.with(transport: transport, settings: quick, routes: routes.routes) { test throws in
+        try await TestServer.with(transport: transport, settings: quick(transport), routes: routes.routes) { test throws in
             let text = try await sendAndReadUntilClose(port: test.port, afterRequest)
             #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"), "got \(text.debugDescription)")
             #expect(text.hasSuffix("\r\n\r\nafter"), "something came after the answer: \(text.debugDescription)")

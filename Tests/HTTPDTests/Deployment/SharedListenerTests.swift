@@ -1,4 +1,4 @@
-import HTTPD
+@testable import HTTPD
 import Testing
 
 #if canImport(Glibc)
@@ -58,9 +58,13 @@ struct SharedListenerTests {
         // Load is running once the old server has answered (a loaded machine may take a while).
         #expect(await eventually { (answers.get()["200 old"] ?? 0) > 0 })
         // The old server stops accepting at once and closes its copy; connections keep arriving and wait
-        // in the queue (the test holds the socket) until the new server accepts them.
-        await old.drainAndStop(gracePeriod: .seconds(10), quietPeriod: .milliseconds(200))
+        // in the queue (the test holds the socket) until the new server accepts them. As the supervisor
+        // does, the new one starts as soon as the old one has let go of the socket, not once it has
+        // finished (its drain can take seconds on a loaded machine: queued clients would time out).
+        let draining = Task { await old.drainAndStop(gracePeriod: .seconds(10), quietPeriod: .milliseconds(200)) }
+        #expect(await eventually { old.listenerChannels.allSatisfy { !$0.channel.isActive } })
         let new = try await Self.start("new", on: socket)
+        await draining.value
         #expect(await eventually { (answers.get()["200 new"] ?? 0) > 0 })
         running.set(false)
         for client in clients { await client.value }
