@@ -11,7 +11,7 @@ private let echo: HTTPHandler = { request, response in
 
 @Suite("Connections")
 struct ConnectionTests {
-    @Test("HTTP/1.1 keeps the connection open; Connection: close closes it with the header", arguments: TestTransport.allCases)
+    @Test("HTTP/1.1 keeps the connection open; Connection: close closes it with the header", arguments: TestTransport.tested)
     func keepAlive(over transport: TestTransport) async throws {
         try await TestServer.with(transport: transport, routes: ["/a": hello]) { test throws in
             let client = try await test.connect()
@@ -27,7 +27,7 @@ struct ConnectionTests {
         }
     }
 
-    @Test("HTTP/1.0 closes unless it asks for keep-alive", arguments: TestTransport.allCases)
+    @Test("HTTP/1.0 closes unless it asks for keep-alive", arguments: TestTransport.tested)
     func http10(over transport: TestTransport) async throws {
         try await TestServer.with(transport: transport, routes: ["/a": hello]) { test throws in
             let kept = try await test.connect()
@@ -39,7 +39,7 @@ struct ConnectionTests {
         }
     }
 
-    @Test("pipelined requests are answered in order, bodies and all", arguments: TestTransport.allCases)
+    @Test("pipelined requests are answered in order, bodies and all", arguments: TestTransport.tested)
     func pipelining(over transport: TestTransport) async throws {
         try await TestServer.with(transport: transport, routes: ["/a": hello, "/e": echo]) { test throws in
             let client = try await test.connect()
@@ -55,7 +55,7 @@ struct ConnectionTests {
         }
     }
 
-    @Test("a body the handler never reads is skipped so the next request is answered correctly", arguments: TestTransport.allCases)
+    @Test("a body the handler never reads is skipped so the next request is answered correctly", arguments: TestTransport.tested)
     func unreadBodyIsSkipped(over transport: TestTransport) async throws {
         try await TestServer.with(transport: transport, routes: ["/a": hello]) { test throws in
             let client = try await test.connect()
@@ -66,7 +66,7 @@ struct ConnectionTests {
         }
     }
 
-    @Test("Expect: 100-continue gets 100 Continue when the handler reads the body", arguments: TestTransport.allCases)
+    @Test("Expect: 100-continue gets 100 Continue when the handler reads the body", arguments: TestTransport.tested)
     func expectContinue(over transport: TestTransport) async throws {
         try await TestServer.with(transport: transport, routes: ["/e": echo, "/a": hello]) { test throws in
             let client = try await test.connect()

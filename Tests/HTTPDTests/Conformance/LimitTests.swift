@@ -34,7 +34,7 @@ private func expectServed(
 /// both sides, and enforced while the bytes arrive rather than after they were buffered.
 @Suite("Conformance: limits")
 struct LimitTests {
-    @Test("as many header lines as the maximum are served; one more → 431 and close", arguments: TestTransport.allCases)
+    @Test("as many header lines as the maximum are served; one more → 431 and close", arguments: TestTransport.tested)
     func headerCount(over transport: TestTransport) async throws {
         try await expectServed("GET /after HTTP/1.1\r\nHost: a\r\n" + headers(7) + "\r\n", over: transport)
         try await expectRejected(
@@ -48,7 +48,7 @@ struct LimitTests {
         try await expectRejected("GET /after HTTP/1.1\r\nHost: a\r\n\(name)n: v\r\n\r\n", with: [431], settings: small)
     }
 
-    @Test("a header value as long as the token limit is served; one byte more → 431 and close", arguments: TestTransport.allCases)
+    @Test("a header value as long as the token limit is served; one byte more → 431 and close", arguments: TestTransport.tested)
     func headerValue(over transport: TestTransport) async throws {
         let value = String(repeating: "v", count: 64)
         try await expectServed("GET /after HTTP/1.1\r\nHost: a\r\nX-A: \(value)\r\n\r\n", over: transport)
@@ -56,7 +56,7 @@ struct LimitTests {
             "GET /after HTTP/1.1\r\nHost: a\r\nX-A: \(value)v\r\n\r\n", with: [431], settings: small, over: transport)
     }
 
-    @Test("a request target as long as the token limit is served; one byte more → 414 and close", arguments: TestTransport.allCases)
+    @Test("a request target as long as the token limit is served; one byte more → 414 and close", arguments: TestTransport.tested)
     func target(over transport: TestTransport) async throws {
         let target = "/after?" + String(repeating: "q", count: 57)
         #expect(target.utf8.count == 64)
@@ -81,7 +81,7 @@ struct LimitTests {
     }
 
     @Test("a declared body as large as the maximum is read; one byte more → 413 and close before it is sent",
-          arguments: TestTransport.allCases)
+          arguments: TestTransport.tested)
     func declaredBody(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
         try await TestServer.with(transport: transport, settings: small, routes: routes.routes) { test throws in
@@ -99,7 +99,7 @@ struct LimitTests {
         }
     }
 
-    @Test("a chunked body over the maximum → 413 and close; the request behind it is not served", arguments: TestTransport.allCases)
+    @Test("a chunked body over the maximum → 413 and close; the request behind it is not served", arguments: TestTransport.tested)
     func chunkedBody(over transport: TestTransport) async throws {
         let chunk = String(repeating: "c", count: 60)
         let body = "3c\r\n\(chunk)\r\n3c\r\n\(chunk)\r\n0\r\n\r\n"
@@ -109,7 +109,7 @@ struct LimitTests {
     }
 
     @Test("Expect: 100-continue with a chunked body: 100 Continue, then 413 once the body passes the maximum",
-          arguments: TestTransport.allCases)
+          arguments: TestTransport.tested)
     func expectContinueChunked(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
         try await TestServer.with(transport: transport, settings: small, routes: routes.routes) { test throws in

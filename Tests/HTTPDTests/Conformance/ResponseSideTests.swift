@@ -105,7 +105,7 @@ struct ResponseSideTests {
         }
     }
 
-    @Test("HEAD gets no body from the server's own answers either: a handler's error, a 404", arguments: TestTransport.allCases)
+    @Test("HEAD gets no body from the server's own answers either: a handler's error, a 404", arguments: TestTransport.tested)
     func headOnServerAnswers(over transport: TestTransport) async throws {
         struct Oops: Error {}
         try await TestServer.with(transport: transport, routes: ["/throw": { _, _ in throw Oops() }]) { test throws in

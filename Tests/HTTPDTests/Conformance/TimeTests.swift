@@ -28,7 +28,7 @@ private func sendAndReadUntilClose(port: Int, _ bytes: String) async throws -> S
 @Suite("Conformance: time")
 struct TimeTests {
     @Test("a head trickled steadily, a byte every 20 ms, still gets 408 and a close when the request timeout runs out",
-          arguments: TestTransport.allCases)
+          arguments: TestTransport.tested)
     func steadyTrickle(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
         try await TestServer.with(transport: transport, settings: quick(transport), routes: routes.routes) { test throws in
@@ -53,7 +53,7 @@ struct TimeTests {
     }
 
     @Test("a chunked body that stalls for the request timeout is abandoned: body() throws, 408 and close",
-          arguments: TestTransport.allCases)
+          arguments: TestTransport.tested)
     func chunkedBodyStalls(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
         try await TestServer.with(transport: transport, settings: quick(transport), routes: routes.routes) { test throws in
@@ -78,7 +78,7 @@ struct TimeTests {
         }
     }
 
-    @Test("a body that keeps arriving is not cut off however long it takes in all", arguments: TestTransport.allCases)
+    @Test("a body that keeps arriving is not cut off however long it takes in all", arguments: TestTransport.tested)
     func slowBodyThatNeverStalls(over transport: TestTransport) async throws {
         try await TestServer.with(
             transport: transport, settings: testSettings { $0.requestTimeout = .seconds(2) }, routes: ConformanceRoutes().routes
@@ -99,7 +99,7 @@ struct TimeTests {
     }
 
     @Test("an idle keep-alive connection is closed quietly after the request timeout: no 408 for a request never begun",
-          arguments: TestTransport.allCases)
+          arguments: TestTransport.tested)
     func idleAfterRequest(over transport: TestTransport) async throws {
         let routes = ConformanceRoutes()
         try await TestServer.with(transport: transport, settings: quick(transport), routes: routes.routes) { test throws in
