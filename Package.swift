@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "HTTPDRouting", targets: ["HTTPDRouting"]),
         .library(name: "HTTPDTLS", targets: ["HTTPDTLS"]),
         .library(name: "HTTPDWebSocket", targets: ["HTTPDWebSocket"]),
+        .library(name: "HTTPDHTTP2", targets: ["HTTPDHTTP2"]),
         .executable(name: "httpd", targets: ["httpd"]),
     ],
     dependencies: [
@@ -19,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         // The demo's /metrics only: the library speaks swift-metrics' API, never a backend.
@@ -57,6 +59,20 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // HTTP/2 (its own target, as TLS): h2 by ALPN on TLS listeners, h2c by prior knowledge on plain
+        // ones; framing and HPACK by NIOHTTP2, each stream served by the core's exchange.
+        .target(
+            name: "HTTPDHTTP2",
+            dependencies: [
+                "HTTPD",
+                "HTTPDTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -102,6 +118,7 @@ let package = Package(
                 "HTTPDServiceLifecycle",
                 "HTTPDRouting",
                 "HTTPDTLS",
+                "HTTPDHTTP2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -155,6 +172,7 @@ let package = Package(
                 "HTTPDRouting",
                 "HTTPDTLS",
                 "HTTPDWebSocket",
+                "HTTPDHTTP2",
                 "ExampleTodoAPI",
                 "ExampleRouting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -165,6 +183,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),

@@ -15,9 +15,15 @@ extension HTTPListener.Transport {
     /// TLS with `context`, as it is when each connection is accepted (a reload affects new connections
     /// only). Plain HTTP sent to such a listener is answered 400; files go out in chunks, not `sendfile`.
     public static func tls(_ context: HTTPSContext) -> HTTPListener.Transport {
+        tls(context, offeringHTTP2: false)
+    }
+
+    /// TLS with `context`; with `offeringHTTP2`, ALPN offers `h2` before `http/1.1` (for `HTTPDHTTP2`,
+    /// which then picks the protocol the handshake agreed on).
+    package static func tls(_ context: HTTPSContext, offeringHTTP2: Bool) -> HTTPListener.Transport {
         HTTPListener.Transport(isSecure: true, allowsFileRegions: false, configuration: context) { channel, logger in
             let details = TLSConnectionDetails()
-            let tls = NIOSSLServerHandler(context: context.current)
+            let tls = NIOSSLServerHandler(context: offeringHTTP2 ? context.currentOfferingHTTP2 : context.current)
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(PlainHTTPDetector(logger: logger))
             try sync.addHandler(tls)

@@ -8,7 +8,7 @@ import NIOSSL
 ///
 /// Built from PEM files, the context allows TLS 1.2 and 1.3 only, TLS 1.2 with ECDHE key exchange and
 /// AEAD ciphers only (BoringSSL does no renegotiation as a server, and no compression), and offers
-/// ALPN `http/1.1`. Built from a `TLSConfiguration`, it uses that configuration as given (adding ALPN
+/// ALPN `http/1.1` (`h2` first, then `http/1.1`, on the HTTP/2 listeners of `HTTPDHTTP2`). Built from a `TLSConfiguration`, it uses that configuration as given (adding ALPN
 /// `http/1.1` when it names no protocol).
 ///
 /// ```swift
@@ -26,6 +26,8 @@ public final class HTTPSContext: Sendable {
     private struct State: Sendable {
         var source: Source
         var context: NIOSSLContext
+        /// The same, offering `h2` first by ALPN (for listeners that also speak HTTP/2).
+        var contextOfferingHTTP2: NIOSSLContext
         var reloads: Int
     }
 
@@ -48,13 +50,15 @@ public final class HTTPSContext: Sendable {
         clientAuthentication: TLSClientAuthentication = .none
     ) throws(HTTPDTLSError) {
         let source = Source.files(certificate: certificate, serverNames: serverNames, clients: clientAuthentication)
-        state = NIOLockedValueBox(State(source: source, context: try Self.makeContext(source), reloads: 0))
+        let contexts = try Self.makeContexts(source)
+        state = NIOLockedValueBox(State(source: source, context: contexts.http1, contextOfferingHTTP2: contexts.http2, reloads: 0))
     }
 
     /// A context from a configuration built with swift-nio-ssl's own types, used as given.
     public init(configuration: TLSConfiguration) throws(HTTPDTLSError) {
         let source = Source.configuration(configuration)
-        state = NIOLockedValueBox(State(source: source, context: try Self.makeContext(source), reloads: 0))
+        let contexts = try Self.makeContexts(source)
+        state = NIOLockedValueBox(State(source: source, context: contexts.http1, contextOfferingHTTP2: contexts.http2, reloads: 0))
     }
 
     /// Loads the same files again (or rebuilds the same configuration): what a certificate renewal
@@ -82,6 +86,10 @@ public final class HTTPSContext: Sendable {
     /// The context new connections get.
     var current: NIOSSLContext { state.withLockedValue { $0.context } }
 
+    /// The context new connections of a listener that also speaks HTTP/2 get: the same certificates
+    /// and settings, with `h2` offered first by ALPN.
+    var currentOfferingHTTP2: NIOSSLContext { state.withLockedValue { $0.contextOfferingHTTP2 } }
+
     /// What a reload loads.
     enum Replacement: Sendable {
         /// The files (or the configuration) in use, read again.
@@ -96,7 +104,7 @@ public final class HTTPSContext: Sendable {
     /// several contexts loads them all before switching any.)
     struct PreparedReload: Sendable {
         fileprivate let source: Source
-        fileprivate let context: NIOSSLContext
+        fileprivate let contexts: (http1: NIOSSLContext, http2: NIOSSLContext)
     }
 
     /// Loads what `replacement` names, without switching to it.
@@ -113,19 +121,37 @@ public final class HTTPSContext: Sendable {
         case (.certificates(let certificate, _), .configuration):
             throw .certificateFilesOnConfiguration(certificatePath: certificate.chain)
         }
-        return PreparedReload(source: source, context: try Self.makeContext(source))
+        return PreparedReload(source: source, contexts: try Self.makeContexts(source))
     }
 
     /// Switches new connections to `prepared`.
     func commit(_ prepared: PreparedReload) {
         state.withLockedValue {
             $0.source = prepared.source
-            $0.context = prepared.context
+            $0.context = prepared.contexts.http1
+            $0.contextOfferingHTTP2 = prepared.contexts.http2
             $0.reloads += 1
         }
     }
 
-    private static func makeContext(_ source: Source) throws(HTTPDTLSError) -> NIOSSLContext {
+    /// The contexts for `source`: as configured (ALPN `http/1.1` unless the configuration names its
+    /// own protocols), and the same with `h2` offered first.
+    private static func makeContexts(_ source: Source) throws(HTTPDTLSError) -> (http1: NIOSSLContext, http2: NIOSSLContext) {
+        var configuration = try makeConfiguration(source)
+        let http1 = try makeContext(configuration)
+        configuration.applicationProtocols = ["h2"] + configuration.applicationProtocols.filter { $0 != "h2" }
+        return (http1, try makeContext(configuration))
+    }
+
+    private static func makeContext(_ configuration: TLSConfiguration) throws(HTTPDTLSError) -> NIOSSLContext {
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw .invalidConfiguration(reason: "\(error)")
+        }
+    }
+
+    private static func makeConfiguration(_ source: Source) throws(HTTPDTLSError) -> TLSConfiguration {
         var configuration: TLSConfiguration
         switch source {
         case .configuration(let given):
@@ -150,10 +176,6 @@ public final class HTTPSContext: Sendable {
                 }
             }
         }
-        do {
-            return try NIOSSLContext(configuration: configuration)
-        } catch {
-            throw .invalidConfiguration(reason: "\(error)")
-        }
+        return configuration
     }
 }

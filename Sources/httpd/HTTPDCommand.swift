@@ -1,5 +1,6 @@
 import ArgumentParser
 import HTTPD
+import HTTPDHTTP2
 import HTTPDRouting
 import HTTPDServiceLifecycle
 import HTTPDTLS
@@ -40,6 +41,12 @@ struct HTTPDCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "With --tls-cert: also serve plain HTTP on this address; repeatable.")
     var plainAddress: [String] = []
+
+    @Flag(name: .long, help: "Plain listeners also speak HTTP/2 in clear text to clients that open with its preface (h2c, prior knowledge). TLS listeners always offer HTTP/2 (h2) by ALPN.")
+    var h2c = false
+
+    @Flag(name: .long, help: "TLS listeners offer HTTP/1.1 only (no h2 by ALPN).")
+    var noHttp2 = false
 
     @Option(name: .long, help: "Seconds allowed to receive a request head, or for a stalled body.")
     var requestTimeout: Int = 60
@@ -231,10 +238,13 @@ struct HTTPDCommand: AsyncParsableCommand {
         }
     }
 
-    /// TLS listeners on the addresses and plain ones on `--plain-address` with TLS; else plain ones.
+    /// TLS listeners on the addresses (HTTP/2 and HTTP/1.1 by ALPN, unless `--no-http2`) and plain ones
+    /// on `--plain-address` with TLS; else plain ones. Plain listeners speak h2c too with `--h2c`.
     private func listeners(_ tls: HTTPSContext?) -> [HTTPListener] {
-        guard let tls else { return addresses.map(HTTPListener.plain) }
-        return addresses.map { HTTPListener.tls($0, tls) } + plainAddress.map(HTTPListener.plain)
+        let plain: (String) -> HTTPListener = { h2c ? HTTPListener.h2c($0) : HTTPListener.plain($0) }
+        guard let tls else { return addresses.map(plain) }
+        let secure: (String) -> HTTPListener = { noHttp2 ? HTTPListener.tls($0, tls) : HTTPListener.http2($0, tls: tls) }
+        return addresses.map(secure) + plainAddress.map(plain)
     }
 
     /// SIGHUP reloads the certificate and key from the same files, as nginx does: new connections get

@@ -75,6 +75,9 @@ final class Exchange: @unchecked Sendable {
     @exclusivity(unchecked) var observedClient: (address: String, port: Int?)?
     @exclusivity(unchecked) var reported = false
     @exclusivity(unchecked) var interruption: HTTPExchangeRecord.Ending?
+    /// Over HTTP/2: the response head, made when the response starts and sent (as a HEADERS frame)
+    /// with its first body bytes, as HTTP/1.1 sends the head's bytes with them.
+    @exclusivity(unchecked) var pendingHTTP2Head: HTTPResponseHead?
 
     init(connection: HTTPConnection, head: HTTPRequestHead, body: RequestBody, expectsContinue: Bool) {
         self.connection = connection
@@ -98,7 +101,7 @@ final class Exchange: @unchecked Sendable {
     var isHead: Bool { head.method == .HEAD }
 
     /// The client speaks HTTP/1.0 (no chunked responses).
-    var isHTTP10: Bool { head.version.minor == 0 }
+    var isHTTP10: Bool { head.version == .http1_0 }
 
     /// Hands the settled body, or the next chunk of a streamed one, to a waiting handler, if one waits.
     @inline(__always)

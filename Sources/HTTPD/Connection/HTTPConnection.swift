@@ -5,7 +5,13 @@ import NIOHTTP1
 /// One client connection: takes the decoded request parts from NIOHTTP1, serves the requests one at a
 /// time in arrival order, and carries each handler's response back to the channel.
 ///
-/// The handler is the last in the channel pipeline (`InboundTrafficMeter` → NIOHTTP1's decoder → this).
+/// The same class serves one HTTP/2 stream (`wire` is `.http2Stream`): what is about the exchange
+/// (starting the handler, the request body, the response's progress, backpressure, timeouts) is shared,
+/// and only the framing differs (`ConnectionWire`; the stream's own parts are in
+/// `HTTPConnection+HTTP2Stream.swift`).
+///
+/// The handler is the last in the channel pipeline (`InboundTrafficMeter` → NIOHTTP1's decoder → this;
+/// on an HTTP/2 stream, NIOHTTP2's `HTTP2FramePayloadToHTTP1ServerCodec` → this).
 /// Everything here runs on the channel's event loop; the request and response objects call in from
 /// handler code, which runs on the same loop through `EventLoopExecutor` (or hops to it).
 ///
@@ -44,6 +50,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// How the listener carries this connection: secure or not, whether files may go out with
     /// `sendfile`, what the transport tells requests (fixed when the connection is accepted).
     let transport: ConnectionTransport
+    /// The framing spoken to the channel: HTTP/1.x bytes, or one HTTP/2 stream's response parts.
+    let wire: ConnectionWire
     /// The server's logger; messages about this connection carry `logMetadata`.
     let logger: Logger
     /// The handler's context, from `handlerAdded` until `handlerRemoved` (which drops it: the context
@@ -81,12 +89,13 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     init(
         serverContext: ServerContext, meter: InboundTrafficMeter, executor: EventLoopExecutor,
-        transport: ConnectionTransport = .plain
+        transport: ConnectionTransport = .plain, wire: ConnectionWire = .http1
     ) {
         self.serverContext = serverContext
         self.meter = meter
         self.executor = executor
         self.transport = transport
+        self.wire = wire
         self.logger = serverContext.logger
         self.watchdog = ConnectionWatchdog(
             eventLoop: executor.eventLoop, requestTimeout: TimeAmount(serverContext.settings.requestTimeout),
@@ -278,8 +287,10 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func begin(_ head: HTTPRequestHead) {
         watchdog.stop(.head)
+        let overHTTP2 = wire == .http2Stream
+        let head = overHTTP2 ? ResponseHead.titleCased(head) : head
         let verdict: RequestHeadCheck.Verdict
-        switch RequestHeadCheck.check(head, settings: serverContext.settings) {
+        switch RequestHeadCheck.check(head, settings: serverContext.settings, overHTTP2: overHTTP2) {
         case .success(let good): verdict = good
         case .failure(let rejected):
             rejectAndClose(status: rejected.status, withBody: head.method != .HEAD, head: head)
@@ -288,7 +299,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         let body = RequestBody(
             limit: serverContext.settings.maxRequestBodyLength, declared: verdict.hasBody, expectedLength: verdict.contentLength)
         let exchange = Exchange(connection: self, head: head, body: body, expectsContinue: verdict.expectsContinue)
-        if verdict.hasBody, verdict.contentLength == nil { exchange.chunkFramingStart = meter.bytesSinceMark }
+        if verdict.hasBody, verdict.contentLength == nil, !overHTTP2 { exchange.chunkFramingStart = meter.bytesSinceMark }
         self.exchange = exchange
         let request = HTTPRequest(
             head: head, client: client, clientPort: clientPort, exchange: exchange,
@@ -403,6 +414,11 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         self.exchange = nil
         serverContext.observers?.ended(exchange, on: self)
         watchdog.stop(.body)
+        if _slowPath(wire == .http2Stream) {
+            // One request per stream: both sides ended, so NIOHTTP2 closes the stream.
+            watchdog.stopAll()
+            return
+        }
         if context.channel.isWritable {
             watchdog.stop(.response)
         }
@@ -520,7 +536,11 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if exchange.expectsContinue, !exchange.continueSent {
             exchange.continueSent = true
-            context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n"))), promise: nil)
+            if wire == .http2Stream {
+                sendInterimOnStream(.continue)
+            } else {
+                context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n"))), promise: nil)
+            }
         }
         return nil
     }
@@ -549,7 +569,11 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         _ data: IOData, for exchange: Exchange, finishesResponse: Bool, promise: EventLoopPromise<Void>? = nil
     ) throws(HTTPDError) -> EventLoopFuture<Void>? {
         guard phase == .open, exchange === self.exchange else { throw .connectionClosed }
-        context.write(wrapOutboundOut(data), promise: promise)
+        if _slowPath(wire == .http2Stream) {
+            writeOnStream(data, for: exchange, finishesResponse: finishesResponse, promise: promise)
+        } else {
+            context.write(wrapOutboundOut(data), promise: promise)
+        }
         if inReadBatch {
             flushPending = true
         } else {
@@ -659,7 +683,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         if !exchange.body.isEnded {
             abandonBody(of: exchange, because: .connectionClosed)
         }
-        if !exchange.handlerFinished, case .notStarted = exchange.response, !exchange.isHTTP10 {
+        if !exchange.handlerFinished, case .notStarted = exchange.response, !exchange.isHTTP10, wire == .http1 {
             context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(staticString: "HTTP/1.1 102 Processing\r\n\r\n"))), promise: nil)
         }
     }
@@ -676,6 +700,11 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Answers a request the server refuses before routing (or a head that never completed), then closes.
     private func rejectAndClose(status: Int, withBody: Bool = true, head: HTTPRequestHead? = nil) {
         state.inputBroke()
+        if wire == .http2Stream {
+            rejectOnStream(status: status, withBody: withBody, head: head)
+            closeAfterOutput()
+            return
+        }
         var buffer = allocator.buffer(capacity: 160)
         let text =
             status == 505
@@ -703,9 +732,16 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         watchdog.stop(.body)
         watchdog.watch(.response)
         flushPending = false
+        let context = self.context!
+        if wire == .http2Stream {
+            // A stream has no linger: what was written goes out, then the stream closes (reset, when
+            // the request had not ended).
+            context.flush()
+            context.close(promise: nil)
+            return
+        }
         meter.discard(upTo: Self.lingerByteLimit)
         let done = eventLoop.makePromise(of: Void.self)
-        let context = self.context!
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: done)
         done.futureResult.assumeIsolated().whenComplete { [self] _ in
             guard state.outputFlushed() else { return }

@@ -84,16 +84,6 @@ enum Listener {
         transport: HTTPListener.Transport = .plain
     ) throws {
         let settings = serverContext.settings
-        let token = settings.maxTokenLength
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        // NIOHTTP1 counts the request target and each header's name and value against one field limit:
-        // leave room for our own finer checks (414 and 431) to give the right status.
-        limits.maxHeaderFieldSize = 2 * token + 64
-        limits.maxHeaderListSize = min(settings.maxRequestHeaders, 4096) * (2 * token + 64)
-        limits.maxHeaderFieldCount = settings.maxRequestHeaders + 1
-        let meter = InboundTrafficMeter()
-        let decoder = HTTPRequestDecoder(
-            leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
         let sync = channel.pipeline.syncOperations
         if proxyProtocol {
             // Before HTTP and before TLS: the header is the first thing on the wire.
@@ -107,20 +97,51 @@ enum Listener {
             connectionTransport = ConnectionTransport(
                 isSecure: transport.isSecure, allowsFileRegions: transport.allowsFileRegions, details: details)
         }
+        serverContext.handover.countAccepted()
+        if _slowPath(transport.protocolSelector != nil) {
+            // HTTP/1.1 or HTTP/2, once the connection says which (ALPN, or HTTP/2's preface).
+            try transport.protocolSelector!(channel, HTTPServing(serverContext: serverContext, transport: connectionTransport))
+        } else {
+            try addHTTP1Handlers(to: channel, serverContext: serverContext, transport: connectionTransport)
+        }
+        serverContext.connections.add(channel)
+        serverContext.observers?.connectionOpened(channel)
+    }
+
+    /// Adds the HTTP/1.1 handlers at the end of `channel`'s pipeline: `InboundTrafficMeter`, NIOHTTP1's
+    /// request decoder with limits from the settings, and the connection.
+    static func addHTTP1Handlers(to channel: any Channel, serverContext: ServerContext, transport: ConnectionTransport) throws {
+        let settings = serverContext.settings
+        let token = settings.maxTokenLength
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        // NIOHTTP1 counts the request target and each header's name and value against one field limit:
+        // leave room for our own finer checks (414 and 431) to give the right status.
+        limits.maxHeaderFieldSize = 2 * token + 64
+        limits.maxHeaderListSize = min(settings.maxRequestHeaders, 4096) * (2 * token + 64)
+        limits.maxHeaderFieldCount = settings.maxRequestHeaders + 1
+        let meter = InboundTrafficMeter()
+        let decoder = HTTPRequestDecoder(
+            leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
+        let sync = channel.pipeline.syncOperations
         let connection = HTTPConnection(
             serverContext: serverContext, meter: meter, executor: serverContext.executors.executor(for: channel.eventLoop),
-            transport: connectionTransport)
+            transport: transport)
         // A connection accepted while the server drains is served once, then closed.
-        let handover = serverContext.handover
-        handover.countAccepted()
-        if handover.isDraining { connection.beginDrain(closingIdle: false) }
+        if serverContext.handover.isDraining { connection.beginDrain(closingIdle: false) }
         try sync.addHandler(meter)
         // The decoder keeps at most one head and one read's bytes (it stops parsing after an upgrade
         // request, and a connection then closes): past that the client gets 400, never a growing buffer.
         try sync.addHandler(ByteToMessageHandler(decoder, maximumBufferSize: limits.maxHeaderListSize + 131_072))
         try sync.addHandler(connection)
-        serverContext.connections.add(channel)
-        serverContext.observers?.connectionOpened(channel)
+    }
+
+    /// Adds the handler that serves one HTTP/2 stream at the end of `stream`'s pipeline (behind
+    /// NIOHTTP2's `HTTP2FramePayloadToHTTP1ServerCodec`).
+    static func addHTTP2StreamHandler(to stream: any Channel, serverContext: ServerContext, transport: ConnectionTransport) throws {
+        let connection = HTTPConnection(
+            serverContext: serverContext, meter: InboundTrafficMeter(),
+            executor: serverContext.executors.executor(for: stream.eventLoop), transport: transport, wire: .http2Stream)
+        try stream.pipeline.syncOperations.addHandler(connection)
     }
 
     /// How a bound listener reports its address: `127.0.0.1:8080`, `[::1]:8080` or `unix:/path`.

@@ -29,8 +29,12 @@ enum RequestHeadCheck {
     }
 
     /// The status a bad head is answered with (and the connection then closed), or the verdict for a good one.
-    static func check(_ head: HTTPRequestHead, settings: HTTPSettings) -> Result<Verdict, RejectedHead> {
-        guard head.version.major == 1, head.version.minor <= 1 else { return .failure(RejectedHead(505)) }
+    ///
+    /// `overHTTP2`: the head came from an HTTP/2 stream (NIOHTTP2's codec made it from the pseudo-headers:
+    /// version 2.0, `:authority` as `Host`, and for a body of unknown length a `Transfer-Encoding: chunked`
+    /// of its own, which stands for DATA frames rather than chunks).
+    static func check(_ head: HTTPRequestHead, settings: HTTPSettings, overHTTP2: Bool = false) -> Result<Verdict, RejectedHead> {
+        guard head.version.major == 1 ? head.version.minor <= 1 : overHTTP2 else { return .failure(RejectedHead(505)) }
         guard head.uri.utf8.count <= settings.maxTokenLength else { return .failure(RejectedHead(414)) }
         guard head.headers.count <= settings.maxRequestHeaders else { return .failure(RejectedHead(431)) }
         if let status = targetStatus(head.uri, method: head.method) { return .failure(RejectedHead(status)) }
@@ -72,14 +76,14 @@ enum RequestHeadCheck {
         let transferEncoding = !transferCodings.isEmpty
         if transferEncoding {
             // With a Content-Length beside it the framing is ambiguous (RFC 9112 §6.3: smuggling).
-            guard verdict.contentLength == nil, head.version.minor == 1 else { return .failure(RejectedHead(400)) }
+            guard verdict.contentLength == nil, head.version.minor == 1 || overHTTP2 else { return .failure(RejectedHead(400)) }
             if let status = transferCodingStatus(transferCodings) { return .failure(RejectedHead(status)) }
         }
         if let expectation {
             guard isContinueList(expectation) else {
                 return .failure(RejectedHead(417))
             }
-            verdict.expectsContinue = head.version.minor == 1
+            verdict.expectsContinue = head.version.minor == 1 || overHTTP2
         }
         verdict.hasBody = transferEncoding || verdict.contentLength != nil
         // A declared length over the limit gets 413 when the handler starts reading (before anything

@@ -14,7 +14,7 @@ public final class HTTPRequest: Sendable {
     public let path: String
     /// The query part of the target (after the first `?`), or nil when the target has none.
     public let params: String?
-    /// The protocol: `"HTTP/1.1"` or `"HTTP/1.0"`.
+    /// The protocol: `"HTTP/1.1"`, `"HTTP/1.0"`, or `"HTTP/2.0"` for a request on an HTTP/2 stream.
     public let proto: String
     /// The client's IP address (`"127.0.0.1"`, `"::1"`), or the socket path for a Unix-domain client.
     ///
@@ -102,7 +102,7 @@ public final class HTTPRequest: Sendable {
         self.asksToUpgrade = asksToUpgrade
         self.method = head.method.rawValue
         self.url = head.uri
-        self.proto = head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1"
+        self.proto = head.version == .http1_1 ? "HTTP/1.1" : head.version == .http1_0 ? "HTTP/1.0" : "HTTP/2.0"
         // Without proxy settings (`origins` nil) this is one test; the rest is out of line.
         if _slowPath(exchange.connection.serverContext.origins != nil),
             let origin = Self.origin(peer: client, peerPort: clientPort, fields: fields, exchange: exchange)

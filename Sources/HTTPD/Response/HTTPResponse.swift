@@ -99,7 +99,8 @@ public final class HTTPResponse: @unchecked Sendable {
 
     // MARK: Streamed responses
 
-    /// Starts a streamed response (`http-response-begin`): chunked for HTTP/1.1, until-close for HTTP/1.0.
+    /// Starts a streamed response (`http-response-begin`): chunked for HTTP/1.1, until-close for HTTP/1.0,
+    /// DATA frames on an HTTP/2 stream.
     ///
     /// The head is buffered with the first chunks and sent when `outputBufferSize` bytes are waiting,
     /// on `forceOutput()`, or on `end()`.
@@ -107,7 +108,9 @@ public final class HTTPResponse: @unchecked Sendable {
         try await onLoop { () throws(HTTPDError) -> EventLoopFuture<Void>? in
             guard case .notStarted = self.exchange.response else { throw .responseAlreadyStarted }
             let framing: BodyFraming =
-                !ResponseHead.allowsBody(status) ? .none : self.exchange.isHTTP10 ? .untilClose : .chunked
+                !ResponseHead.allowsBody(status)
+                ? .none
+                : self.connection.wire == .http2Stream ? .streamEnd : self.exchange.isHTTP10 ? .untilClose : .chunked
             self.output = try self.encodeHead(status: status, headers: headers, framing: framing, extraCapacity: 0)
             self.exchange.response = .streaming(framing)
             return nil
@@ -329,6 +332,14 @@ public final class HTTPResponse: @unchecked Sendable {
         status: Int, headers: [(name: String, value: String)], framing: BodyFraming, extraCapacity: Int
     ) throws(HTTPDError) -> ByteBuffer {
         guard status >= 200, status <= 999 else { throw .invalidStatus(status) }
+        if _slowPath(connection.wire == .http2Stream) {
+            // The head goes out as a HEADERS frame with the first body bytes (`HTTPConnection.send`).
+            exchange.pendingHTTP2Head = try ResponseHead.http2Head(
+                status: status, headers: headers, framing: framing, date: connection.executor.dateCache.current)
+            exchange.responseStatus = status
+            sentHeaders = headers
+            return connection.allocator.buffer(capacity: extraCapacity)
+        }
         var buffer = connection.allocator.buffer(capacity: 160 + headers.count * 40 + extraCapacity)
         let requests = try ResponseHead.appendStatusAndHeaders(status: status, headers: headers, into: &buffer)
         let untilClose: Bool
@@ -443,6 +454,8 @@ extension HTTPResponse {
     /// The channel, while the response has not started and the connection still serves this request.
     private func switchableChannel() throws(HTTPDError) -> any Channel {
         guard case .notStarted = exchange.response else { throw .responseAlreadyStarted }
+        // An HTTP/2 stream cannot switch (RFC 9113 §8.6: no `Upgrade`; NIOHTTP2 refuses such requests).
+        guard connection.wire == .http1 else { throw .connectionClosed }
         guard connection.phase == .open, exchange === connection.exchange, let context = connection.context else {
             throw .connectionClosed
         }

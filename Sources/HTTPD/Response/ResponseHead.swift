@@ -10,6 +10,8 @@ enum BodyFraming {
     case untilClose
     /// No body and no length header (1xx, 204, 304).
     case none
+    /// HTTP/2: DATA frames, the last one flagged END_STREAM (no length header, no chunk framing).
+    case streamEnd
 }
 
 /// Encodes a response head (status line and headers) into bytes, checking the handler's headers.
@@ -87,7 +89,7 @@ enum ResponseHead {
                     out.copy("\r\n")
                 case .chunked:
                     out.copy("Transfer-Encoding: chunked\r\n")
-                case .untilClose, .none:
+                case .untilClose, .none, .streamEnd:
                     break
                 }
                 switch connection {

@@ -35,7 +35,8 @@ public struct HTTPListener: Sendable {
         public typealias ConnectionInitializer = @Sendable (_ channel: any Channel, _ logger: Logger) throws -> (any Sendable)?
 
         /// Plain TCP: no handlers, not secure, files go out with `sendfile`.
-        public static let plain = Transport(isSecure: false, allowsFileRegions: true, configuration: nil, initializer: nil)
+        public static let plain = Transport(
+            isSecure: false, allowsFileRegions: true, configuration: nil, initializer: nil, protocolSelector: nil)
 
         /// The connections are secure (`HTTPRequest.isSecure`, and `scheme` is `"https"`).
         public let isSecure: Bool
@@ -47,6 +48,13 @@ public struct HTTPListener: Sendable {
         public let configuration: (any Sendable)?
         /// Adds the transport's handlers to each new connection; nil for plain TCP.
         let initializer: ConnectionInitializer?
+        /// Chooses the protocol each connection speaks (HTTP/1.1, or HTTP/2 by ALPN or its preface) and
+        /// sets the connection up for it through `HTTPServing`; nil: HTTP/1.1, set up at once.
+        let protocolSelector: ProtocolSelector?
+
+        /// Sets up one accepted connection, after the transport's own handlers, for the protocol it
+        /// speaks: `serving` adds the HTTP/1.1 handlers, or one HTTP/2 stream's (`HTTPDHTTP2` uses this).
+        package typealias ProtocolSelector = @Sendable (_ channel: any Channel, _ serving: HTTPServing) throws -> Void
 
         /// A transport that prepares each connection with `initializeConnection`.
         ///
@@ -63,14 +71,25 @@ public struct HTTPListener: Sendable {
         ) {
             self.init(
                 isSecure: isSecure, allowsFileRegions: allowsFileRegions, configuration: configuration,
-                initializer: initializeConnection)
+                initializer: initializeConnection, protocolSelector: nil)
         }
 
-        private init(isSecure: Bool, allowsFileRegions: Bool, configuration: (any Sendable)?, initializer: ConnectionInitializer?) {
+        /// This transport with `selector` choosing each connection's protocol (see `ProtocolSelector`).
+        package func selectingProtocol(with selector: @escaping ProtocolSelector) -> Transport {
+            Transport(
+                isSecure: isSecure, allowsFileRegions: allowsFileRegions, configuration: configuration,
+                initializer: initializer, protocolSelector: selector)
+        }
+
+        private init(
+            isSecure: Bool, allowsFileRegions: Bool, configuration: (any Sendable)?, initializer: ConnectionInitializer?,
+            protocolSelector: ProtocolSelector?
+        ) {
             self.isSecure = isSecure
             self.allowsFileRegions = allowsFileRegions
             self.configuration = configuration
             self.initializer = initializer
+            self.protocolSelector = protocolSelector
         }
     }
 }
