@@ -39,6 +39,9 @@ enum HTTP2Connection {
         try sync.addHandler(manager)
         // The channel became active before the manager joined: start its timers as activation would.
         manager.channelActive(context: try sync.context(handler: manager))
+        // NIOHTTP2's handler wrote the server's SETTINGS when it joined the active channel: send them
+        // now, not with the first response (clients wait for them before opening more streams).
+        channel.flush()
     }
 
     /// `SETTINGS_MAX_HEADER_LIST_SIZE` (RFC 9113 §6.5.2: names, values and 32 bytes per field, after

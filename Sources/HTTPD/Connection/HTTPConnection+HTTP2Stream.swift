@@ -29,16 +29,19 @@ extension HTTPConnection {
             promise: nil)
     }
 
-    /// Answers a request the server refuses before routing with `status` and a short text, ending the stream.
-    func rejectOnStream(status: Int, withBody: Bool, head: HTTPRequestHead?) {
+    /// Answers a request the server refuses before routing with `status` and a short text, ending the
+    /// stream; returns the last write's future.
+    func rejectOnStream(status: Int, withBody: Bool, head: HTTPRequestHead?) -> EventLoopFuture<Void> {
         let text = "\(status) \(StatusReason.phrase(status))\n"
         let responseHead = try? ResponseHead.http2Head(
             status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], framing: .length(text.utf8.count),
             date: executor.dateCache.current)
-        guard let responseHead else { return }
+        guard let responseHead else { return eventLoop.makeSucceededVoidFuture() }
         serverContext.observers?.refused(status: status, head: head, responseBodyBytes: withBody ? text.utf8.count : 0, on: self)
         context.write(NIOAny(HTTPServerResponsePart.head(responseHead)), promise: nil)
         if withBody { context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil) }
-        context.write(NIOAny(HTTPServerResponsePart.end(nil)), promise: nil)
+        let written = eventLoop.makePromise(of: Void.self)
+        context.write(NIOAny(HTTPServerResponsePart.end(nil)), promise: written)
+        return written.futureResult
     }
 }

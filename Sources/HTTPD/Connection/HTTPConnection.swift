@@ -288,7 +288,6 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private func begin(_ head: HTTPRequestHead) {
         watchdog.stop(.head)
         let overHTTP2 = wire == .http2Stream
-        let head = overHTTP2 ? ResponseHead.titleCased(head) : head
         let verdict: RequestHeadCheck.Verdict
         switch RequestHeadCheck.check(head, settings: serverContext.settings, overHTTP2: overHTTP2) {
         case .success(let good): verdict = good
@@ -701,8 +700,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private func rejectAndClose(status: Int, withBody: Bool = true, head: HTTPRequestHead? = nil) {
         state.inputBroke()
         if wire == .http2Stream {
-            rejectOnStream(status: status, withBody: withBody, head: head)
-            closeAfterOutput()
+            closeAfterOutput(once: rejectOnStream(status: status, withBody: withBody, head: head))
             return
         }
         var buffer = allocator.buffer(capacity: 160)
@@ -726,7 +724,10 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     ///
     /// Every step is bounded: the output must make progress within the response timeout, the linger
     /// lasts at most `lingerTime`, and at most `lingerByteLimit` bytes are discarded in all.
-    private func closeAfterOutput() {
+    ///
+    /// An HTTP/2 stream has no linger: it closes (a reset, if the request had not ended) once `written`,
+    /// the response's last write, is done.
+    private func closeAfterOutput(once written: EventLoopFuture<Void>? = nil) {
         guard state.beginClosingAfterOutput() else { return }
         watchdog.stop(.head)
         watchdog.stop(.body)
@@ -734,10 +735,13 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         flushPending = false
         let context = self.context!
         if wire == .http2Stream {
-            // A stream has no linger: what was written goes out, then the stream closes (reset, when
-            // the request had not ended).
             context.flush()
-            context.close(promise: nil)
+            let channel = context.channel
+            if let written {
+                written.whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                channel.close(promise: nil)
+            }
             return
         }
         meter.discard(upTo: Self.lingerByteLimit)

@@ -33,28 +33,4 @@ extension ResponseHead {
         if case .length(let length) = framing { fields.add(name: "content-length", value: String(length)) }
         return HTTPResponseHead(version: HTTPVersion(major: 2, minor: 0), status: HTTPResponseStatus(statusCode: status), headers: fields)
     }
-
-    /// A request head from an HTTP/2 stream with its field names title-cased (`content-type` →
-    /// `Content-Type`), as HTTP/1.1 clients write them: HTTP/2 sends names in lower case, and a handler
-    /// reads `request.headers` the same whichever protocol carried the request.
-    static func titleCased(_ head: HTTPRequestHead) -> HTTPRequestHead {
-        var fields = HTTPHeaders()
-        fields.reserveCapacity(head.headers.count)
-        for (name, value) in head.headers { fields.add(name: titleCased(name), value: value) }
-        var head = head
-        head.headers = fields
-        return head
-    }
-
-    /// `x-forwarded-for` → `X-Forwarded-For`: each letter after the start or a `-` in upper case.
-    static func titleCased(_ name: String) -> String {
-        var bytes = Array(name.utf8)
-        var startsWord = true
-        for index in bytes.indices {
-            let byte = bytes[index]
-            if startsWord, byte >= UInt8(ascii: "a"), byte <= UInt8(ascii: "z") { bytes[index] = byte - 32 }
-            startsWord = byte == UInt8(ascii: "-")
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
 }
