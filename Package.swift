@@ -154,6 +154,7 @@ let package = Package(
         .executableTarget(name: "ExampleRouting", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/Routing"),
         .executableTarget(name: "ExampleTodoAPI", dependencies: ["HTTPD", "HTTPDRouting"], path: "Examples/TodoAPI"),
         .executableTarget(name: "ExampleHTTPS", dependencies: ["HTTPD", "HTTPDTLS"], path: "Examples/HTTPS"),
+        .executableTarget(name: "ExampleHTTP2", dependencies: ["HTTPD", "HTTPDTLS", "HTTPDHTTP2"], path: "Examples/HTTP2"),
         .executableTarget(
             name: "ExampleObservability",
             dependencies: ["HTTPD", .product(name: "Logging", package: "swift-log")],

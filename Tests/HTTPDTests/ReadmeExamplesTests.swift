@@ -38,6 +38,7 @@ struct ReadmeExamplesTests {
         "Examples/Routing/VirtualHosts.swift",
         "Examples/Observability/main.swift",
         "Examples/Uploads/main.swift",
+        "Examples/HTTP2/main.swift",
     ])
     func exampleInReadme(path: String) throws {
         let readme = try Self.read("README.md")
