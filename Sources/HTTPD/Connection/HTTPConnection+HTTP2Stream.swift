@@ -18,7 +18,9 @@ extension HTTPConnection {
             promise?.succeed()
         }
         if finishesResponse {
-            context.write(NIOAny(HTTPServerResponsePart.end(nil)), promise: promise)
+            let written = promise ?? eventLoop.makePromise(of: Void.self)
+            streamResponseWritten = written.futureResult
+            context.write(NIOAny(HTTPServerResponsePart.end(nil)), promise: written)
         }
     }
 

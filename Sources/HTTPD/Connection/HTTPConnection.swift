@@ -86,6 +86,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     @exclusivity(unchecked) private var writabilityWaiters: [EventLoopPromise<Void>] = []
     /// Ends a lingering close; cancelled when the client closes first, so nothing outlives the channel.
     @exclusivity(unchecked) private var lingerTimer: Scheduled<Void>?
+    /// On an HTTP/2 stream: done when the response's last part (END_STREAM) was written.
+    @exclusivity(unchecked) var streamResponseWritten: EventLoopFuture<Void>?
 
     init(
         serverContext: ServerContext, meter: InboundTrafficMeter, executor: EventLoopExecutor,
@@ -414,8 +416,10 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         serverContext.observers?.ended(exchange, on: self)
         watchdog.stop(.body)
         if _slowPath(wire == .http2Stream) {
-            // One request per stream: both sides ended, so NIOHTTP2 closes the stream.
+            // One request per stream: both sides ended, so NIOHTTP2 closes the stream; a body that went
+            // wrong (too large, malformed) is not read on: the stream is reset once the answer is out.
             watchdog.stopAll()
+            if exchange.closeReason != nil { closeAfterOutput(once: streamResponseWritten) }
             return
         }
         if context.channel.isWritable {

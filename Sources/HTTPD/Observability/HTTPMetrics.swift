@@ -82,21 +82,29 @@ public final class HTTPMetrics: HTTPServerObserver {
         case .handlerFailed, .clientGone: counter("httpd.server.interrupted_requests", "ending", record.ending.name).increment()
         }
         guard let status = record.status else { return }
-        let isHTTP10 = record.request?.version == "HTTP/1.0"
-        let series = series(status: status, method: Self.methodIndex(record.request?.method), isHTTP10: isHTTP10)
+        let version: Int
+        switch record.request?.version {
+        case "HTTP/1.0"?: version = 1
+        case "HTTP/2.0"?: version = 2
+        default: version = 0
+        }
+        let series = series(status: status, method: Self.methodIndex(record.request?.method), version: version)
         series.duration.recordNanoseconds(record.durationNanoseconds)
         if record.requestBodyBytes > 0 { series.requestBodySize.record(Int64(record.requestBodyBytes)) }
         series.responseBodySize.record(Int64(record.responseBodyBytes))
     }
 
     /// The metrics of one label set, made on first use.
-    private func series(status: Int, method: Int, isHTTP10: Bool) -> Series {
-        let key = status << 5 | method << 1 | (isHTTP10 ? 1 : 0)
+    /// `network.protocol.version` by index: HTTP/1.1, HTTP/1.0, HTTP/2.
+    private static let versions = ["1.1", "1.0", "2"]
+
+    private func series(status: Int, method: Int, version: Int) -> Series {
+        let key = status << 6 | method << 2 | version
         return series.withLockedValue { all in
             if let existing = all[key] { return existing }
             let dimensions = [
                 ("http.request.method", Self.methods[method]), ("http.response.status_code", String(status)),
-                ("network.protocol.version", isHTTP10 ? "1.0" : "1.1"),
+                ("network.protocol.version", Self.versions[version]),
             ]
             let made = Series(
                 duration: CoreMetrics.Timer(label: "http.server.request.duration", dimensions: dimensions, factory: factory),

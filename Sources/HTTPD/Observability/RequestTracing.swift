@@ -30,7 +30,7 @@ enum RequestTracing {
         span.attributes["url.path"] = request.path
         if let query = request.params { span.attributes["url.query"] = query }
         span.attributes["url.scheme"] = request.scheme
-        span.attributes["network.protocol.version"] = request.proto == "HTTP/1.0" ? "1.0" : "1.1"
+        span.attributes["network.protocol.version"] = request.proto == "HTTP/1.0" ? "1.0" : request.proto == "HTTP/2.0" ? "2" : "1.1"
         span.attributes["client.address"] = request.client
         if let port = request.clientPort { span.attributes["client.port"] = port }
         if let host = request.host { span.attributes["server.address"] = host }
