@@ -7,8 +7,8 @@ import NIOHTTP1
 ///
 /// The same class serves one HTTP/2 stream (`wire` is `.http2Stream`): what is about the exchange
 /// (starting the handler, the request body, the response's progress, backpressure, timeouts) is shared,
-/// and only the framing differs (`ConnectionWire`; the stream's own parts are in
-/// `HTTPConnection+HTTP2Stream.swift`).
+/// and only the framing differs (`ConnectionWire`): HTTP/1.x bytes in `HTTPConnection+HTTP1Wire.swift`,
+/// a stream's response parts in `HTTPConnection+HTTP2Stream.swift`.
 ///
 /// The handler is the last in the channel pipeline (`InboundTrafficMeter` → NIOHTTP1's decoder → this;
 /// on an HTTP/2 stream, NIOHTTP2's `HTTP2FramePayloadToHTTP1ServerCodec` → this).
@@ -60,7 +60,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// The channel's allocator, for response heads (still there after the context is dropped).
     @exclusivity(unchecked) private(set) var allocator = ByteBufferAllocator()
     /// Whether TCP_CORK is on (while a file goes out).
-    @exclusivity(unchecked) private var corked = false
+    @exclusivity(unchecked) var corked = false
     /// The client's address and port, as `HTTPRequest` reports them.
     @exclusivity(unchecked) private(set) var client = ""
     @exclusivity(unchecked) private(set) var clientPort: Int?
@@ -539,10 +539,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if exchange.expectsContinue, !exchange.continueSent {
             exchange.continueSent = true
-            if wire == .http2Stream {
-                sendInterimOnStream(.continue)
-            } else {
-                context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n"))), promise: nil)
+            switch wire {
+            case .http1: sendInterim("HTTP/1.1 100 Continue\r\n\r\n")
+            case .http2Stream: sendInterimOnStream(.continue)
             }
         }
         return nil
@@ -595,19 +594,6 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             return waiter.futureResult
         }
         return nil
-    }
-
-    /// Holds partial segments back (TCP_CORK, as nginx's `tcp_nopush`) while a response's head and
-    /// file go out, so they leave in full segments and the file is pushed by the `sendfile` call itself
-    /// (1 MiB files: 0.75× → 0.88× nginx's rate); off again sends what is left.
-    /// (On systems other than Linux, nothing: they have no TCP_CORK.)
-    func setCorked(_ corked: Bool) {
-        #if os(Linux)
-        guard corked != self.corked, phase == .open, let options = context.channel.syncOptions else { return }
-        self.corked = corked
-        let cork = ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: 3))  // TCP_CORK
-        try? options.setOption(cork, value: corked ? 1 : 0)
-        #endif
     }
 
     /// Closes the connection at once, cutting off a response in progress.
@@ -687,7 +673,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             abandonBody(of: exchange, because: .connectionClosed)
         }
         if !exchange.handlerFinished, case .notStarted = exchange.response, !exchange.isHTTP10, wire == .http1 {
-            context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(staticString: "HTTP/1.1 102 Processing\r\n\r\n"))), promise: nil)
+            sendInterim("HTTP/1.1 102 Processing\r\n\r\n")
         }
     }
 
@@ -703,24 +689,13 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Answers a request the server refuses before routing (or a head that never completed), then closes.
     private func rejectAndClose(status: Int, withBody: Bool = true, head: HTTPRequestHead? = nil) {
         state.inputBroke()
-        if wire == .http2Stream {
+        switch wire {
+        case .http1:
+            writeRefusal(status: status, withBody: withBody, head: head)
+            closeAfterOutput()
+        case .http2Stream:
             closeAfterOutput(once: rejectOnStream(status: status, withBody: withBody, head: head))
-            return
         }
-        var buffer = allocator.buffer(capacity: 160)
-        let text =
-            status == 505
-            ? "505 HTTP Version Not Supported: this server speaks HTTP/1.1 and HTTP/1.0\n"
-            : "\(status) \(StatusReason.phrase(status))\n"
-        let requests = try? ResponseHead.appendStatusAndHeaders(
-            status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], into: &buffer)
-        ResponseHead.appendClosingHeaders(
-            requests: requests ?? .init(), framing: .length(text.utf8.count), connection: .close,
-            date: executor.dateCache.current, into: &buffer)
-        if withBody { buffer.writeString(text) }
-        serverContext.observers?.refused(status: status, head: head, responseBodyBytes: withBody ? text.utf8.count : 0, on: self)
-        context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: nil)
-        closeAfterOutput()
     }
 
     /// Closes once everything written is out, the way nginx does: shut the write side, then read and
