@@ -3,6 +3,9 @@ import HTTPD
 import HTTPDHTTP2
 import HTTPDTLS
 import Logging
+import NIOCore
+import NIOHTTP2
+import NIOPosix
 import Testing
 
 /// The same handlers over HTTP/2, through real sockets with curl: h2c with prior knowledge and h2 over
@@ -197,5 +200,40 @@ struct HTTP2ExchangeTests {
         let took = await clock.measure { await server.stop(gracePeriod: .seconds(60)) }
         #expect(try await answer == "finished")
         #expect(took < .seconds(30), "stop waited for the stream, not the grace period: \(took)")
+    }
+
+    @Test("A 3 MiB file goes out over h2c within flow control, whole", .enabled(if: hasCurl))
+    func fileOverHTTP2() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("httpd-h2-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var bytes = [UInt8](repeating: 0, count: 3 << 20)
+        for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 31 &+ index >> 9) }
+        FileManager.default.createFile(atPath: folder + "/big.bin", contents: Data(bytes))
+        try await Self.withServer { server, port in
+            try await server.register("/big") { _, response in try await response.file(path: folder + "/big.bin") }
+            _ = try await Self.curl(["--http2-prior-knowledge", "-o", folder + "/got.bin", "http://127.0.0.1:\(port)/big"])
+        }
+        let got = FileManager.default.contents(atPath: folder + "/got.bin").map { Array($0) }
+        #expect(got == bytes)
+    }
+
+    @Test("An HTTP/2 connection with no open stream closes after the request timeout (GOAWAY)")
+    func idleConnectionCloses() async throws {
+        let settings = testSettings { $0.requestTimeout = .seconds(1) }
+        try await Self.withServer(settings: settings) { _, port in
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+                            mode: .client, connectionConfiguration: .init(), streamConfiguration: .init()
+                        ) { stream in stream.eventLoop.makeSucceededVoidFuture() }
+                    }
+                }
+                .connect(host: "127.0.0.1", port: port).get()
+            let clock = ContinuousClock()
+            let waited = try await clock.measure { try await channel.closeFuture.get() }
+            #expect(waited < .seconds(30), "closed by the server after about a second: \(waited)")
+        }
     }
 }
