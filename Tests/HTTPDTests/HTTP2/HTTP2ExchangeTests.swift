@@ -204,18 +204,14 @@ struct HTTP2ExchangeTests {
 
     @Test("A 3 MiB file goes out over h2c within flow control, whole", .enabled(if: hasCurl))
     func fileOverHTTP2() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("httpd-h2-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        var bytes = [UInt8](repeating: 0, count: 3 << 20)
-        for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 31 &+ index >> 9) }
-        FileManager.default.createFile(atPath: folder + "/big.bin", contents: Data(bytes))
+        let file = try PatternFile(size: 3 << 20, prefix: "httpd-h2")
+        defer { file.remove() }
         try await Self.withServer { server, port in
-            try await server.register("/big") { _, response in try await response.file(path: folder + "/big.bin") }
-            _ = try await Self.curl(["--http2-prior-knowledge", "-o", folder + "/got.bin", "http://127.0.0.1:\(port)/big"])
+            try await server.register("/big") { _, response in try await response.file(path: file.path) }
+            _ = try await Self.curl(["--http2-prior-knowledge", "-o", file.folder + "/got.bin", "http://127.0.0.1:\(port)/big"])
         }
-        let got = FileManager.default.contents(atPath: folder + "/got.bin").map { Array($0) }
-        #expect(got == bytes)
+        let got = FileManager.default.contents(atPath: file.folder + "/got.bin").map { Array($0) }
+        #expect(got == file.bytes)
     }
 
     @Test("An HTTP/2 connection with no open stream closes after the request timeout (GOAWAY)")

@@ -58,15 +58,12 @@ struct TLSListenerTests {
 
     @Test("A 3 MiB file over TLS arrives whole, read in chunks")
     func fileOverTLS() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("httpd-tls-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        var bytes = [UInt8](repeating: 0, count: 3 << 20)
-        for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 31 &+ index >> 9) }
-        FileManager.default.createFile(atPath: folder + "/big.bin", contents: Data(bytes))
+        let file = try PatternFile(size: 3 << 20, prefix: "httpd-tls")
+        defer { file.remove() }
+        let bytes = file.bytes
         let tls = try HTTPSContext(certificate: Fixture.ec)
         let server = try await HTTPServer.start(listeners: [.tls("127.0.0.1:0", tls)])
-        try await server.register("/big") { _, response in try await response.file(path: folder + "/big.bin") }
+        try await server.register("/big") { _, response in try await response.file(path: file.path) }
         let client = try tlsHTTPClient()
         let response = try await client.execute(HTTPClientRequest(url: "https://localhost:\(server.port!)/big"), timeout: .seconds(60))
         let body = try await response.body.collect(upTo: 8 << 20)
