@@ -4,6 +4,7 @@ import HTTPDHTTP2
 import HTTPDTLS
 import Logging
 import NIOCore
+import NIOHPACK
 import NIOHTTP2
 import NIOPosix
 import Testing
@@ -230,6 +231,41 @@ struct HTTP2ExchangeTests {
             let clock = ContinuousClock()
             let waited = try await clock.measure { try await channel.closeFuture.get() }
             #expect(waited < .seconds(30), "closed by the server after about a second: \(waited)")
+        }
+    }
+
+    @Test("A stream the client resets cancels its handler; the connection serves on")
+    func resetCancelsHandler() async throws {
+        let started = Locked(false)
+        let cancelled = Locked(false)
+        try await Self.withServer { server, port in
+            try await server.register("/sleep") { request, response in
+                started.set(true)
+                do {
+                    try await Task.sleep(for: .seconds(60))
+                } catch is CancellationError {
+                    cancelled.set(!request.isClientConnected)
+                    throw CancellationError()
+                }
+                try await response.write(status: 200, body: "slept")
+            }
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get()
+            let multiplexer = try await channel.configureHTTP2Pipeline(
+                mode: .client, connectionConfiguration: .init(), streamConfiguration: .init()
+            ) { stream in stream.eventLoop.makeSucceededVoidFuture() }.get()
+            let headers = HPACKHeaders([(":method", "GET"), (":path", "/sleep"), (":scheme", "http"), (":authority", "localhost")])
+            let stream = try await multiplexer.createStreamChannel { stream in stream.eventLoop.makeSucceededVoidFuture() }.get()
+            try await stream.writeAndFlush(HTTP2Frame.FramePayload.headers(.init(headers: headers, endStream: true))).get()
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            while !started.get(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            try? await stream.close().get()  // RST_STREAM (CANCEL); the close itself reports the stream cancelled
+            while !cancelled.get(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(started.get())
+            #expect(cancelled.get(), "the handler's task was cancelled and isClientConnected is false")
+            try await channel.close().get()
+            let after = try await Self.curl(["--http2-prior-knowledge", "http://127.0.0.1:\(port)/about"])
+            #expect(after.hasPrefix("HTTP/2.0 GET"))
         }
     }
 }
