@@ -27,6 +27,8 @@ let package = Package(
                 .product(name: "HTTPDRouting", package: "swift-httpd"),
                 // HTTPS for the TLS scenarios, with BENCH_TLS_CERT and BENCH_TLS_KEY (see README.md).
                 .product(name: "HTTPDTLS", package: "swift-httpd"),
+                // HTTP/2 for the h2 scenarios, with BENCH_HTTP2=h2 or h2c (see README.md).
+                .product(name: "HTTPDHTTP2", package: "swift-httpd"),
             ]
         ),
         .executableTarget(name: "bench-httpd", dependencies: ["BenchHTTPDServer"]),
@@ -45,6 +47,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -30,8 +30,15 @@ SCENARIOS = [
     ("tls-newconn", "HTTPS, a new connection per request",
      "GET https://…/plaintext with `Connection: close`: a full TLS handshake per request, wrk -t1 -c16"),
     ("tls-file", "HTTPS 1 MiB file, 16 connections", "GET https://…/file/1mb.bin, wrk -t1 -c16"),
+    ("h2-plaintext", "HTTP/2 (h2) plaintext, 64 connections × 10 streams",
+     "GET https://…/plaintext over h2 (ALPN), h2load -t1 -c64 -m10 (no latency percentiles: h2load reports none)"),
+    ("h2c-plaintext", "h2c plaintext, 64 connections × 10 streams",
+     "GET http://…/plaintext over h2c (prior knowledge), h2load -t1 -c64 -m10 (no latency percentiles: h2load reports none)"),
+    ("h2-file", "HTTP/2 (h2) 1 MiB file, 16 connections × 4 streams",
+     "GET https://…/file/1mb.bin over h2 (ALPN), h2load -t1 -c16 -m4 (no latency percentiles: h2load reports none)"),
 ]
 TLS_SCENARIOS = ["tls-plaintext", "tls-newconn", "tls-file"]
+HTTP2_SCENARIOS = ["h2-plaintext", "h2c-plaintext", "h2-file"]
 # The peak-RSS goal is judged on the request-handling scenarios (the upload's is its buffered bodies).
 RSS_SCENARIOS = ["plaintext-64", "plaintext-256", "pipelined", "json", "file"]
 PEER = "httpd"
@@ -150,7 +157,8 @@ def main():
       f"after {meta.get('warmup')} s of warm-up, servers in alternation)")
     w(f"- Machine: {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores, {meta.get('kernel', '')}; "
       f"server pinned to CPU {meta.get('server_cpu')}, load generator to CPU {meta.get('client_cpu')}")
-    w(f"- Software: {meta.get('swift', '')}; {meta.get('wrk', '')}; nginx {meta.get('nginx', '')}; "
+    h2load = f"; {meta['h2load']}" if meta.get("h2load") and any(s in data for s in HTTP2_SCENARIOS) else ""
+    w(f"- Software: {meta.get('swift', '')}; {meta.get('wrk', '')}{h2load}; nginx {meta.get('nginx', '')}; "
       f"swift-httpd at {meta.get('commit', '?')}")
     w("- Everything on 127.0.0.1. Each server is started fresh for each run.")
     w("")
@@ -211,8 +219,35 @@ def main():
                      f"{fmt_ratio(r)} (per CPU second {fmt_ratio(e)})")
             w("")
 
-    # Issue 5's goals are about the plain scenarios: left out of a run of the TLS ones alone.
-    if peers and PEER in servers and any(s not in TLS_SCENARIOS for s in data):
+        if any(s in data for s in HTTP2_SCENARIOS):
+            w("## Goals (issue 15, HTTP/2)")
+            w("")
+            w("| goal | measured | met |")
+            w("|---|---|---|")
+            for key, peer, target, label in (
+                ("h2-plaintext", "hummingbird", 2.0, "h2 plaintext ≥ 2.0× Hummingbird"),
+                ("h2-plaintext", "nginx", 0.6, "h2 plaintext ≥ 0.6× nginx"),
+                ("h2c-plaintext", "hummingbird", 2.0, "h2c plaintext ≥ 2.0× Hummingbird"),
+                ("h2c-plaintext", "nginx", 0.6, "h2c plaintext ≥ 0.6× nginx"),
+            ):
+                r = ratio(key, peer, "rps")
+                e = eff_ratio(key, peer)
+                goal(label, r, r is not None and r >= target,
+                     f"{fmt_ratio(r)} (per CPU second {fmt_ratio(e)})")
+
+            def h2_peak(server):
+                values = [avg(s, server, "hwm_kib") for s in HTTP2_SCENARIOS]
+                values = [v for v in values if v is not None]
+                return max(values) if values else None
+
+            mine, theirs = h2_peak(PEER), h2_peak("hummingbird")
+            r = mine / theirs if mine and theirs else None
+            goal("peak RSS over HTTP/2 ≤ 0.5× Hummingbird's", r, r is not None and r <= 0.5,
+                 f"{fmt_ratio(r)} ({fmt_mib(mine)} vs {fmt_mib(theirs)} MiB)" if r else "")
+            w("")
+
+    # Issue 5's goals are about the plain scenarios: left out of a run of the TLS and HTTP/2 ones alone.
+    if peers and PEER in servers and any(s not in TLS_SCENARIOS + HTTP2_SCENARIOS for s in data):
         w("## Goals (issue 5)")
         w("")
         w("| goal | measured | met |")

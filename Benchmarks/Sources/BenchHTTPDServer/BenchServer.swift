@@ -6,6 +6,7 @@
 import FoundationEssentials
 import Glibc
 import HTTPD
+import HTTPDHTTP2
 import HTTPDTLS
 
 public struct BenchArguments: Sendable {
@@ -37,6 +38,10 @@ struct Message: Encodable {
 /// `BENCH_TLS_CERT` and `BENCH_TLS_KEY` name PEM files (HTTPDTLS's defaults: TLS 1.2/1.3, ECDHE with
 /// AEAD ciphers, ALPN http/1.1; files read in chunks, no `sendfile`), else plain HTTP.
 ///
+/// `BENCH_HTTP2=h2` (with the certificate) listens with `.http2` instead: HTTP/2 to clients offering h2
+/// by ALPN, HTTP/1.1 to the others. `BENCH_HTTP2=h2c` (without it) listens with `.h2c`: HTTP/2 in clear
+/// text to clients that open with its preface, HTTP/1.1 to the others.
+///
 /// `BENCH_HTTPD_MUX=router` serves them through HTTPDRouting's `Router` instead, with the router
 /// scenario's 50 parameterised routes (`RouterRoutes`); `BENCH_HTTPD_MUX=default` through a
 /// `DefaultHTTPMux` with the same 50 paths, their parameter fixed (the baseline the router is held to).
@@ -45,9 +50,11 @@ public func startBenchServer(_ arguments: BenchArguments) async throws -> HTTPSe
     settings.maxRequestBodyLength = 64 << 20
     let address = "127.0.0.1:\(arguments.port)"
     let environment = ProcessInfo.processInfo.environment
-    var listeners = [HTTPListener.plain(address)]
+    let http2 = environment["BENCH_HTTP2"] ?? ""
+    var listeners = [http2 == "h2c" ? HTTPListener.h2c(address) : HTTPListener.plain(address)]
     if let certificate = environment["BENCH_TLS_CERT"], let key = environment["BENCH_TLS_KEY"], !certificate.isEmpty {
-        listeners = [.tls(address, try HTTPSContext(certificate: TLSCertificateFiles(chain: certificate, key: key)))]
+        let tls = try HTTPSContext(certificate: TLSCertificateFiles(chain: certificate, key: key))
+        listeners = [http2 == "h2" ? .http2(address, tls: tls) : .tls(address, tls)]
     }
     switch environment["BENCH_HTTPD_MUX"] {
     case "router":

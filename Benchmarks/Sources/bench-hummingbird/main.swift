@@ -1,9 +1,12 @@
 // Hummingbird 2: the benchmark's four endpoints, written the way Hummingbird's documentation does.
 // Usage: bench-hummingbird PORT FILE_DIRECTORY
 // With BENCH_TLS_CERT and BENCH_TLS_KEY (PEM files) it serves HTTPS through HummingbirdTLS
-// (`.tls(.http1(), tlsConfiguration:)`), TLS 1.2 and 1.3.
+// (`.tls(.http1(), tlsConfiguration:)`), TLS 1.2 and 1.3. With BENCH_HTTP2=h2 as well it serves HTTP/2
+// by ALPN (HTTP/1.1 otherwise) through HummingbirdHTTP2 (`.http2Upgrade(tlsConfiguration:)`); with
+// BENCH_HTTP2=h2c alone, HTTP/2 in clear text by prior knowledge (`.plaintextHTTP2()`).
 import Foundation
 import Hummingbird
+import HummingbirdHTTP2
 import HummingbirdTLS
 import Logging
 
@@ -57,13 +60,23 @@ router.add(middleware: FileMiddleware(fileDirectory, urlBasePath: "/file", logge
 
 let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: nil)
 let environment = ProcessInfo.processInfo.environment
+let http2 = environment["BENCH_HTTP2"] ?? ""
 if let certificate = environment["BENCH_TLS_CERT"], let key = environment["BENCH_TLS_KEY"], !certificate.isEmpty {
     var tls = TLSConfiguration.makeServerConfiguration(
         certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
         privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
     tls.minimumTLSVersion = .tlsv12
-    let app = Application(
-        router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, logger: logger)
+    if http2 == "h2" {
+        let app = Application(
+            router: router, server: try .http2Upgrade(tlsConfiguration: tls), configuration: configuration, logger: logger)
+        try await app.runService()
+    } else {
+        let app = Application(
+            router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration, logger: logger)
+        try await app.runService()
+    }
+} else if http2 == "h2c" {
+    let app = Application(router: router, server: .plaintextHTTP2(), configuration: configuration, logger: logger)
     try await app.runService()
 } else {
     let app = Application(router: router, configuration: configuration, logger: logger)
