@@ -617,6 +617,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Starts waiting for the next request head.
     private func waitForHead() {
+        // An HTTP/2 stream exists once its head has arrived whole (NIOHTTP2 bounds the header block).
+        guard wire == .http1 else { return }
         meter.mark()
         watchdog.watch(.head)
     }

@@ -19,11 +19,15 @@ extension ResponseHead {
         for (name, value) in headers {
             guard !name.isEmpty, name.utf8.allSatisfy(HeadWriter.isTokenByte), value.utf8.allSatisfy(HeadWriter.isFieldValueByte)
             else { throw .invalidHeader(name: name) }
-            switch name.lowercased() {
-            case "content-length", "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
-                continue
-            case "date":
+            switch name.utf8.count {
+            case 4 where equalsIgnoringCase(name, "date"):
                 hasDate = true
+            case 7 where equalsIgnoringCase(name, "upgrade"),
+                10 where equalsIgnoringCase(name, "connection") || equalsIgnoringCase(name, "keep-alive"),
+                14 where equalsIgnoringCase(name, "content-length"),
+                16 where equalsIgnoringCase(name, "proxy-connection"),
+                17 where equalsIgnoringCase(name, "transfer-encoding"):
+                continue
             default:
                 break
             }
