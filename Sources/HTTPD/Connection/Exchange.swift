@@ -63,6 +63,8 @@ final class Exchange: @unchecked Sendable {
     @exclusivity(unchecked) var chunkFramingStart: Int?
     /// The task running the handler, until it finishes (cancelled when the response times out).
     @exclusivity(unchecked) var task: Task<Void, Never>?
+    /// The event stream the response is, while its body runs (ended early by a graceful stop).
+    @exclusivity(unchecked) var eventStream: EventStreamLife?
     /// The status written, once the response has begun (`HTTPResponse.status`).
     @exclusivity(unchecked) var responseStatus: Int?
     /// Response body bytes handed to the connection (`HTTPResponse.bytesSent`).

@@ -82,6 +82,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     @exclusivity(unchecked) private var state = HTTP1ConnectionState()
     /// The connection's life (for the response: whether it may still write).
     var phase: HTTP1ConnectionState.Phase { state.phase }
+    /// The server is stopping gracefully: the request in progress is the last.
+    var isDraining: Bool { state.intake == .draining }
 
     @exclusivity(unchecked) private var writabilityWaiters: [EventLoopPromise<Void>] = []
     /// Ends a lingering close; cancelled when the client closes first, so nothing outlives the channel.
@@ -739,8 +741,10 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Stops taking new requests: closes after the current response, or now if idle and `closingIdle`.
+    /// An event stream in progress ends now rather than at the grace period's end.
     func beginDrain(closingIdle: Bool = true) {
         state.beginDraining()
+        if let exchange, let stream = exchange.eventStream { stream.end(.serverStopping, of: exchange) }
         if closingIdle, phase == .open, exchange == nil, pending.isEmpty {
             closeNow()
         }

@@ -3,9 +3,12 @@
 /// Each `send` writes one event in the wire format and flushes it at once. While the stream is open a
 /// comment line goes out on the heartbeat interval, so proxies that close idle connections keep it; a
 /// client that went away makes `send` throw `HTTPDError.connectionClosed`; a heartbeat that finds it
-/// gone cancels the handler's task, so a body waiting between events ends too.
+/// gone cancels the handler's task, so a body waiting between events ends too. A graceful stop of the
+/// server (`stop(gracePeriod:)`) ends the stream at once: the handler's task is cancelled and `send`
+/// throws `EventStreamError.serverStopping`.
 public struct EventStream: Sendable {
     let response: HTTPResponse
+    let life: EventStreamLife
 
     /// How often a heartbeat comment goes out when the handler does not say: 15 s.
     public static let defaultHeartbeat = Duration.seconds(15)
@@ -16,7 +19,7 @@ public struct EventStream: Sendable {
     ///
     /// Throws `EventStreamError.invalidField` when `event` or `id` holds CR or LF (or `id` a NUL), which
     /// would end the field early, before anything is sent; `HTTPDError.connectionClosed` when the client
-    /// is gone.
+    /// is gone; `EventStreamError.serverStopping` once the server is stopping.
     public func send(data: String, event: String? = nil, id: String? = nil, retry: Duration? = nil) async throws {
         try await write(EventStreamFormat.event(data: data, event: event, id: id, retry: retry))
     }
@@ -27,6 +30,11 @@ public struct EventStream: Sendable {
     }
 
     private func write(_ bytes: [UInt8]) async throws {
+        switch life.endedBy {
+        case .open: break
+        case .clientGone: throw HTTPDError.connectionClosed
+        case .serverStopping: throw EventStreamError.serverStopping
+        }
         try await response.chunk(bytes)
         try await response.forceOutput()
     }
@@ -36,10 +44,15 @@ public struct EventStream: Sendable {
 public enum EventStreamError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The `event` or `id` field holds a character that would end it early (CR, LF; NUL in an `id`).
     case invalidField(name: String, value: String)
+    /// The server is stopping gracefully (`stop(gracePeriod:)`): the stream ended, and
+    /// `HTTPResponse.eventStream` ends the response and returns once its body does.
+    case serverStopping
 
     /// What went wrong, in a sentence.
     public var description: String {
         switch self {
+        case .serverStopping:
+            return "the server is stopping: the event stream ended"
         case .invalidField(let name, let value):
             return "event stream field \"\(name)\" must not contain CR or LF (or NUL in an id): \(value.debugDescription)"
         }
@@ -63,7 +76,9 @@ extension HTTPResponse {
     /// A comment goes out every `heartbeat` (nil: none), written by a timer on the connection's event
     /// loop. When the client goes away, the next `send` throws `HTTPDError.connectionClosed`, or the
     /// heartbeat finds it and cancels the handler's task (a `Task.sleep` in `body` throws); either way
-    /// this throws `HTTPDError.connectionClosed`. The
+    /// this throws `HTTPDError.connectionClosed`. A graceful stop (`stop(gracePeriod:)`) does not wait
+    /// for the stream: it cancels the handler's task and `send` throws `EventStreamError.serverStopping`;
+    /// once `body` returns or throws, this ends the response cleanly (the last chunk) and returns. The
     /// request's `lastEventID` says where a reconnecting client left off. A `HEAD` request gets the head
     /// and `body` does not run.
     public func eventStream(
@@ -77,17 +92,23 @@ extension HTTPResponse {
             try await end()  // the head is all a HEAD request gets: no events to run for
             return
         }
-        let beats = heartbeat.map { EventStreamHeartbeat(response: self, every: $0) }
-        defer { beats?.stop() }
+        let life = EventStreamLife()
+        let exchange = self.exchange
+        exchange.onLoop { _ in life.start(on: exchange, heartbeat: heartbeat) }
+        defer { exchange.onLoop { _ in life.finish(on: exchange) } }
         do {
-            try await body(EventStream(response: self))
+            try await body(EventStream(response: self, life: life))
         } catch {
-            // Cancelled because the connection or a heartbeat found the client gone: say so, as `send`
-            // would have.
-            if beats?.foundClientGone == true || exchange.clientGone.load(ordering: .relaxed) {
-                throw HTTPDError.connectionClosed
+            switch life.endedBy {
+            case .serverStopping:
+                break  // the stream ended for the stop: the response ends cleanly below
+            case .clientGone:
+                throw HTTPDError.connectionClosed  // a heartbeat found the client gone and cancelled the body
+            case .open:
+                // Cancelled because the connection found the client gone: say so, as `send` would have.
+                if exchange.clientGone.load(ordering: .relaxed) { throw HTTPDError.connectionClosed }
+                throw error
             }
-            throw error
         }
         try await end()
     }

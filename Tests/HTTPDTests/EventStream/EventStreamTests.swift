@@ -150,28 +150,64 @@ import Testing
         #expect(runs.get() == 1)  // for the GET only
     }
 
-    @Test func aGracefulStopClosesAnOpenStreamAfterItsGracePeriod() async throws {
-        let ended = Locked<(any Error)?>(nil)
+    @Test func aGracefulStopEndsAnOpenStreamAtOnce() async throws {
+        let outcome = Locked<String?>(nil)
         let finished = Gate()
         let server = try await HTTPServer.start(settings: testSettings(), addresses: ["127.0.0.1:0"])
         try await server.register("/events") { _, response in
             do {
-                try await response.eventStream(heartbeat: .milliseconds(100)) { events in
+                try await response.eventStream(heartbeat: .seconds(1)) { events in
                     try await events.send(data: "open")
-                    try await Task.sleep(for: .seconds(60))
+                    try await Task.sleep(for: .seconds(600))  // woken by the stop
                 }
+                outcome.set("returned")
             } catch {
-                ended.set(error)
+                outcome.set("threw \(error)")
             }
             finished.open()
         }
         let client = try await RawClient.connect(port: server.port!, sending: "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try await client.read(through: "data: open\n\n") != nil)
-        await server.stop(gracePeriod: .milliseconds(300))
+        let started = ContinuousClock.now
+        let stopped = Task { await server.stop(gracePeriod: .seconds(120)) }
+        // The stream ends cleanly (the last chunk), then the connection closes.
+        #expect(try await client.read(through: "0\r\n\r\n") != nil)
         _ = try await client.readUntilClose()
         #expect(client.sawEOF)
         await finished.wait()
-        #expect(ended.get() as? HTTPDError == .connectionClosed)
+        #expect(outcome.get() == "returned")  // eventStream returned: the stop is not the handler's failure
+        await stopped.value
+        #expect(ContinuousClock.now - started < .seconds(60), "stop waited for the grace period")
+    }
+
+    @Test func aStreamThatKeepsSendingThroughAStopIsToldTheServerIsStopping() async throws {
+        let sendError = Locked<(any Error)?>(nil)
+        let finished = Gate()
+        let server = try await HTTPServer.start(settings: testSettings(), addresses: ["127.0.0.1:0"])
+        try await server.register("/events") { _, response in
+            try await response.eventStream(heartbeat: nil) { events in
+                // A loop that does not sleep (so no cancellation reaches it): only `send` can stop it.
+                var tick = 0
+                do {
+                    while true {
+                        try await events.send(data: "tick \(tick)")
+                        tick += 1
+                        await Task.yield()
+                    }
+                } catch {
+                    sendError.set(error)
+                }
+            }
+            finished.open()
+        }
+        let client = try await RawClient.connect(port: server.port!, sending: "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try await client.read(through: "data: tick 1\n\n") != nil)
+        let stopped = Task { await server.stop(gracePeriod: .seconds(120)) }
+        let rest = try await client.readUntilClose()
+        #expect(rest.hasSuffix("0\r\n\r\n"))
+        await finished.wait()
+        #expect(sendError.get() as? EventStreamError == .serverStopping)
+        await stopped.value
     }
 
     @Test func lastEventIDAndFieldErrorsReachTheHandler() async throws {
