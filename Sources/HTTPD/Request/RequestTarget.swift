@@ -1,11 +1,20 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Splits a request target into its path and query, the way the reference does.
 enum RequestTarget {
     /// `/a?b=c` → (`/a`, `b=c`); `/a` → (`/a`, nil); `http://host:80/a?b` → (`/a`, `b`); `*` → (`*`, nil).
     static func split(_ target: String) -> (path: String, params: String?) {
         let slash = UInt8(ascii: "/")
         let question = UInt8(ascii: "?")
-        // The common case, byte-wise and without a copy: an origin-form path with no query.
-        if target.utf8.first == slash, !target.utf8.contains(question) { return (target, nil) }
+        // The common case, without a copy: an origin-form path with no query (one memchr over the
+        // string's own bytes; a byte-wise `contains` cost ~30 instructions a byte).
+        if target.utf8.first == slash, !contains(question, in: target) { return (target, nil) }
         var origin = Substring(target)
         if origin.utf8.first != slash, let scheme = schemeEnd(origin) {
             let authorityAndPath = origin[scheme...]
@@ -22,6 +31,13 @@ enum RequestTarget {
         var path = String(origin[..<question])
         if path.isEmpty { path = "/" }
         return (path, String(origin[origin.index(after: question)...]))
+    }
+
+    /// Whether `text`'s UTF-8 has `byte`: one `memchr` over the string's storage (small strings too).
+    static func contains(_ byte: UInt8, in text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.baseAddress.map { memchr($0, Int32(byte), bytes.count) != nil } ?? false
+        } ?? text.utf8.contains(byte)
     }
 
     /// The authority of an absolute-form `http://` or `https://` target (scheme in any case), up to the
