@@ -18,8 +18,15 @@ extension HTTPConnection {
             promise?.succeed()
         }
         if finishesResponse {
-            context.write(NIOAny(HTTPServerResponsePart.end(nil)), promise: promise)
+            writeEndOfStream(promise: promise)
         }
+    }
+
+    /// Ends the response's stream, noting when that is written (`streamResponseWritten`).
+    private func writeEndOfStream(promise: EventLoopPromise<Void>?) {
+        let written = promise ?? context.eventLoop.makePromise()
+        streamResponseWritten = written.futureResult
+        context.write(NIOAny(HTTPServerResponsePart.end(nil)), promise: written)
     }
 
     /// Sends an interim response (`100 Continue`) on the stream, at once.
@@ -39,6 +46,6 @@ extension HTTPConnection {
         serverContext.observers?.refused(status: status, head: head, responseBodyBytes: withBody ? text.utf8.count : 0, on: self)
         context.write(NIOAny(HTTPServerResponsePart.head(responseHead)), promise: nil)
         if withBody { context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil) }
-        context.write(NIOAny(HTTPServerResponsePart.end(nil)), promise: nil)
+        writeEndOfStream(promise: nil)
     }
 }

@@ -86,6 +86,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     @exclusivity(unchecked) private var writabilityWaiters: [EventLoopPromise<Void>] = []
     /// Ends a lingering close; cancelled when the client closes first, so nothing outlives the channel.
     @exclusivity(unchecked) private var lingerTimer: Scheduled<Void>?
+    /// On an HTTP/2 stream: completes once the response's last frame is written (`writeOnStream`).
+    @exclusivity(unchecked) var streamResponseWritten: EventLoopFuture<Void>?
 
     init(
         serverContext: ServerContext, meter: InboundTrafficMeter, executor: EventLoopExecutor,
@@ -415,8 +417,13 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         serverContext.observers?.ended(exchange, on: self)
         watchdog.stop(.body)
         if _slowPath(wire == .http2Stream) {
-            // One request per stream: both sides ended, so NIOHTTP2 closes the stream.
-            watchdog.stopAll()
+            // One request per stream. When the client ended it too, NIOHTTP2 closes the stream; when the
+            // request was cut short (over the body limit, stalled), the stream is reset once the response is out.
+            if exchange.closeReason != nil {
+                closeAfterOutput()
+            } else {
+                watchdog.stopAll()
+            }
             return
         }
         if context.channel.isWritable {
@@ -734,10 +741,14 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         flushPending = false
         let context = self.context!
         if wire == .http2Stream {
-            // A stream has no linger: what was written goes out, then the stream closes (reset, when
-            // the request had not ended).
+            // A stream has no linger: once the response's frames are out (closing sooner drops them), the
+            // stream closes: NIOHTTP2 already closed it if the request had ended, else this resets it.
             context.flush()
-            context.close(promise: nil)
+            guard let written = streamResponseWritten else {
+                closeNow()
+                return
+            }
+            written.assumeIsolated().whenComplete { [self] _ in closeNow() }
             return
         }
         meter.discard(upTo: Self.lingerByteLimit)
