@@ -5,6 +5,8 @@ import Testing
 
 /// The server's `HTTPSettings` over HTTP/2 (h2c, raw frames): the body limit per stream, the header
 /// limits after HPACK decoding, and the request timeout for a silent connection and a stalled body.
+/// (Request timeouts of 5 s: under ThreadSanitizer, amid the flood tests, the event loops have lagged
+/// past 2 s before reading a preface.)
 @Suite("HTTP/2 settings")
 struct HTTP2LimitTests {
     @Test("A declared content-length over maxRequestBodyLength gets 413 before any DATA is sent, then a reset; the connection lives on")
@@ -63,7 +65,7 @@ struct HTTP2LimitTests {
     @Test("requestTimeout closes a connection that says nothing: before the preface, and after it")
     func silentConnection() async throws {
         let routes = AttackRoutes()
-        try await TestServer.withH2C(settings: testSettings { $0.requestTimeout = .seconds(2) }, routes: routes.routes) { test in
+        try await TestServer.withH2C(settings: testSettings { $0.requestTimeout = .seconds(5) }, routes: routes.routes) { test in
             let silent = try await offPool { try RawSocket.connect(port: test.port, timeout: 30) }
             #expect(try await offPool { silent.receiveUntilClose() } == [], "the silent connection got bytes")
             let client = try await HTTP2FrameClient.connect(port: test.port)
@@ -78,7 +80,7 @@ struct HTTP2LimitTests {
     @Test("requestTimeout closes a connection whose header block never ends (HEADERS without END_HEADERS, then silence)")
     func unfinishedHeaderBlock() async throws {
         let routes = AttackRoutes()
-        try await TestServer.withH2C(settings: testSettings { $0.requestTimeout = .seconds(2) }, routes: routes.routes) { test in
+        try await TestServer.withH2C(settings: testSettings { $0.requestTimeout = .seconds(5) }, routes: routes.routes) { test in
             let client = try await HTTP2FrameClient.connect(port: test.port)
             try await client.send(.headers(stream: 1, block: H2Frame.requestBlock(path: "/wait"), endHeaders: false))
             let (_, closed) = try await client.goAwayAndClose(within: .seconds(30))
@@ -102,7 +104,7 @@ struct HTTP2LimitTests {
             }
             try await response.write(status: 200, body: "read")
         }
-        try await TestServer.withH2C(settings: testSettings { $0.requestTimeout = .seconds(2) }, routes: handlers) { test in
+        try await TestServer.withH2C(settings: testSettings { $0.requestTimeout = .seconds(5) }, routes: handlers) { test in
             let client = try await HTTP2FrameClient.connect(port: test.port)
             try await client.send(
                 .request(stream: 1, method: "POST", path: "/read", extra: [("content-length", "100")], endStream: false))
