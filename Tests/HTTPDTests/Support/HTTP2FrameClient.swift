@@ -1,5 +1,6 @@
 import HTTPD
 import HTTPDHTTP2
+import HTTPDTLS
 import NIOCore
 import NIOHPACK
 import Testing
@@ -224,6 +225,8 @@ final class HTTP2FrameClient: @unchecked Sendable {
     let socket: RawSocket
     /// Whether a SETTINGS from the server is acknowledged as soon as it is read.
     private let acknowledgesSettings: Bool
+    /// Whether a PING from the server is answered as soon as it is read.
+    private let answersPings: Bool
     private var buffer: [UInt8] = []
     private var decoder = HPACKDecoder(allocator: ByteBufferAllocator(), maxDynamicTableSize: 4096, maxHeaderListSize: 1 << 20)
     /// A header block the server has not finished (HEADERS without END_HEADERS, then CONTINUATIONs).
@@ -233,20 +236,24 @@ final class HTTP2FrameClient: @unchecked Sendable {
     /// Every frame read so far, in order.
     private(set) var received: [H2Frame] = []
 
-    private init(socket: RawSocket, acknowledgesSettings: Bool) {
+    private init(socket: RawSocket, acknowledgesSettings: Bool, answersPings: Bool) {
         self.socket = socket
         self.acknowledgesSettings = acknowledgesSettings
+        self.answersPings = answersPings
     }
 
     /// Connects to 127.0.0.1:`port` and opens HTTP/2: the preface and a SETTINGS with `settings`. When
     /// `handshake` is true (the default), also reads the server's SETTINGS and acknowledges it before
     /// returning (so the server's advertised limits hold from the next frame on), and acknowledges any
-    /// later SETTINGS as it reads it.
-    static func connect(port: Int, settings: [(H2Setting, UInt32)] = [], handshake: Bool = true) async throws -> HTTP2FrameClient {
+    /// later SETTINGS as it reads it. A PING read is answered, as every client must, unless `answersPings`
+    /// is false.
+    static func connect(
+        port: Int, settings: [(H2Setting, UInt32)] = [], handshake: Bool = true, answersPings: Bool = true
+    ) async throws -> HTTP2FrameClient {
         let client = try await offPool {
             let socket = try RawSocket.connect(port: port)
             socket.setReceiveTimeout(milliseconds: 1000)
-            let client = HTTP2FrameClient(socket: socket, acknowledgesSettings: handshake)
+            let client = HTTP2FrameClient(socket: socket, acknowledgesSettings: handshake, answersPings: answersPings)
             guard socket.send(preface + H2Frame.settings(settings).bytes) else { throw RawClientError.system("send", errno) }
             return client
         }
@@ -293,6 +300,9 @@ final class HTTP2FrameClient: @unchecked Sendable {
             while let frame = try takeFrame() {
                 if acknowledgesSettings, frame.type == H2Type.settings, frame.flags & H2Flag.ack == 0 {
                     try await send(H2Frame.settingsAck)
+                }
+                if answersPings, frame.type == H2Type.ping, frame.flags & H2Flag.ack == 0 {
+                    try await send(H2Frame(type: H2Type.ping, flags: H2Flag.ack, stream: 0, payload: frame.payload))
                 }
                 if match(frame) { return frame }
             }
@@ -400,20 +410,30 @@ final class HTTP2FrameClient: @unchecked Sendable {
 
 extension TestServer {
     /// Starts a server with an h2c listener (HTTP/2 by prior knowledge, HTTP/1.1 otherwise) with
-    /// `options` and `settings`, registers `routes`, runs `body`, then stops the server.
+    /// `options` and `settings`, registers `routes`, runs `body`, then stops the server. `overTLS`: an
+    /// HTTPS listener (h2 by ALPN) instead, reached through a `TLSRelay` that offers `h2`, so the
+    /// test's raw frames go over TLS unchanged.
     static func withH2C(
-        options: HTTP2Options = .defaults, settings: HTTPSettings = testSettings(), routes: [String: HTTPHandler],
-        _ body: (TestServer) async throws -> Void
+        overTLS: Bool = false, options: HTTP2Options = .defaults, settings: HTTPSettings = testSettings(),
+        routes: [String: HTTPHandler], _ body: (TestServer) async throws -> Void
     ) async throws {
-        let server = try await HTTPServer.start(settings: settings, listeners: [.h2c("127.0.0.1:0", options: options)])
+        let listener: HTTPListener =
+            overTLS
+            ? .http2("127.0.0.1:0", tls: try HTTPSContext(certificate: Fixture.ec), options: options)
+            : .h2c("127.0.0.1:0", options: options)
+        let server = try await HTTPServer.start(settings: settings, listeners: [listener])
+        var relay: TLSRelay?
         do {
             for (path, handler) in routes { try await server.register(path, handler: handler) }
-            try await body(TestServer(server: server))
+            if overTLS { relay = try await TLSRelay.start(to: server.port!, applicationProtocols: ["h2"]) }
+            try await body(TestServer(server: server, port: relay?.port))
         } catch {
             await server.stop()
+            await relay?.stop()
             throw error
         }
         await server.stop()
+        await relay?.stop()
     }
 
     /// A new HTTP/2 connection gets `GET path` answered with 200 (the server still serves other
