@@ -5,8 +5,9 @@ import Testing
 
 /// HTTP/2's own attacks, each through a real socket with raw frames (`HTTP2FrameClient`, h2c): the
 /// server bounds its work and memory, answers with a reset or a GOAWAY that says why, and keeps
-/// serving other connections (a fresh connection is served after each attack).
-@Suite("HTTP/2 attacks")
+/// serving other connections (a fresh connection is served after each attack). One at a time: the
+/// floods would otherwise pile up on the event loops every test of the suite shares.
+@Suite("HTTP/2 attacks", .serialized)
 struct HTTP2AttackTests {
     @Test("Rapid Reset (CVE-2023-44487): streams opened and cancelled in a loop end with GOAWAY ENHANCE_YOUR_CALM; few handlers start, all are cancelled")
     func rapidReset() async throws {
