@@ -108,12 +108,16 @@ struct HTTP2LimitTests {
             try await response.write(status: 200, body: "read")
         }
         try await TestServer.withH2C(settings: testSettings { $0.requestTimeout = .seconds(5) }, routes: handlers) { test in
-            let client = try await HTTP2FrameClient.connect(port: test.port)
-            try await client.send(
-                .request(stream: 1, method: "POST", path: "/read", extra: [("content-length", "100")], endStream: false))
-            try await client.send(.data(stream: 1, [UInt8](repeating: 0x61, count: 10)))
-            // Another stream of the connection is served while this one stalls.
-            try await client.send(.request(stream: 3))
+            // A body that stalls after 10 of its 100 bytes, and another stream of the connection, served
+            // meanwhile; sent with the preface (a test task held up past the idle timeout would otherwise
+            // find the connection closed as idle).
+            let client = try await HTTP2FrameClient.connect(
+                port: test.port,
+                sending: [
+                    .request(stream: 1, method: "POST", path: "/read", extra: [("content-length", "100")], endStream: false),
+                    .data(stream: 1, [UInt8](repeating: 0x61, count: 10)),
+                    .request(stream: 3),
+                ])
             #expect(try await client.outcome(of: 3).status == 200)
             let outcome = try await client.outcome(of: 1, within: .seconds(30))
             #expect(outcome.status == 408, "got \(outcome)")

@@ -246,15 +246,20 @@ final class HTTP2FrameClient: @unchecked Sendable {
     /// `handshake` is true (the default), also reads the server's SETTINGS and acknowledges it before
     /// returning (so the server's advertised limits hold from the next frame on), and acknowledges any
     /// later SETTINGS as it reads it. A PING read is answered, as every client must, unless `answersPings`
-    /// is false.
+    /// is false. `sending` goes right behind the SETTINGS in the same blocking write, so it is in the
+    /// server's socket buffer however long a loaded machine keeps this task from resuming (the server's
+    /// idle timeout runs from the connection's start).
     static func connect(
-        port: Int, settings: [(H2Setting, UInt32)] = [], handshake: Bool = true, answersPings: Bool = true
+        port: Int, settings: [(H2Setting, UInt32)] = [], handshake: Bool = true, answersPings: Bool = true,
+        sending: [H2Frame] = []
     ) async throws -> HTTP2FrameClient {
         let client = try await offPool {
             let socket = try RawSocket.connect(port: port)
             socket.setReceiveTimeout(milliseconds: 1000)
             let client = HTTP2FrameClient(socket: socket, acknowledgesSettings: handshake, answersPings: answersPings)
-            guard socket.send(preface + H2Frame.settings(settings).bytes) else { throw RawClientError.system("send", errno) }
+            guard socket.send(preface + H2Frame.settings(settings).bytes + sending.flatMap(\.bytes)) else {
+                throw RawClientError.system("send", errno)
+            }
             return client
         }
         if handshake {
