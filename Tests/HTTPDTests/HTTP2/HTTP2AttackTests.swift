@@ -15,7 +15,7 @@ struct HTTP2AttackTests {
         try await TestServer.withH2C(routes: routes.routes) { test in
             let client = try await HTTP2FrameClient.connect(port: test.port)
             let block = H2Frame.requestBlock(path: "/wait")
-            let rounds = try await client.flood(2_000) { round in
+            let rounds = try await client.flood(1_000) { round in
                 let stream = UInt32(2 * round + 1)
                 return [.headers(stream: stream, block: block), .rstStream(stream: stream)]
             }
@@ -67,9 +67,9 @@ struct HTTP2AttackTests {
                 _ = try await client.flood(1_000) { _ in [.continuation(stream: 1, block: fragment, endHeaders: false)] }
                 try await client.send(.continuation(stream: 1, block: fragment, endHeaders: true))
             case .endlessSmall:
-                _ = try await client.flood(10_000) { _ in [.continuation(stream: 1, block: fragment, endHeaders: false)] }
+                _ = try await client.flood(2_000) { _ in [.continuation(stream: 1, block: fragment, endHeaders: false)] }
             case .endlessLarge:
-                _ = try await client.flood(200) { _ in [.continuation(stream: 1, block: fragment, endHeaders: false)] }
+                _ = try await client.flood(50) { _ in [.continuation(stream: 1, block: fragment, endHeaders: false)] }
             }
             let (goAway, closed) = try await client.goAwayAndClose()
             #expect(goAway?.errorCode == .enhanceYourCalm, "got \(String(describing: goAway))")
@@ -123,7 +123,7 @@ struct HTTP2AttackTests {
             if flood == .emptyData {
                 try await client.send(.request(stream: 1, method: "POST", path: "/echo", endStream: false))
             }
-            let rounds = try await client.flood(2_000) { [flood.frame($0)] }
+            let rounds = try await client.flood(1_000) { [flood.frame($0)] }
             let (goAway, closed) = try await client.goAwayAndClose()
             #expect(goAway?.errorCode == .enhanceYourCalm, "got \(String(describing: goAway)) after \(rounds) frames")
             #expect(closed, "the connection is still open")
@@ -138,14 +138,14 @@ struct HTTP2AttackTests {
         let routes = AttackRoutes()
         try await TestServer.withH2C(overTLS: true, routes: routes.routes) { test in
             let pinging = try await HTTP2FrameClient.connect(port: test.port)
-            _ = try await pinging.flood(2_000) { [.ping(UInt64($0))] }
+            _ = try await pinging.flood(1_000) { [.ping(UInt64($0))] }
             let pingFlood = try await pinging.goAwayAndClose()
             #expect(pingFlood.goAway?.errorCode == .enhanceYourCalm, "got \(String(describing: pingFlood.goAway))")
             #expect(pingFlood.closed, "the connection is still open")
             try await test.expectFreshHTTP2Served()
             let resetting = try await HTTP2FrameClient.connect(port: test.port)
             let block = H2Frame.requestBlock(path: "/wait")
-            _ = try await resetting.flood(2_000) { [.headers(stream: UInt32(2 * $0 + 1), block: block), .rstStream(stream: UInt32(2 * $0 + 1))] }
+            _ = try await resetting.flood(1_000) { [.headers(stream: UInt32(2 * $0 + 1), block: block), .rstStream(stream: UInt32(2 * $0 + 1))] }
             let rapidReset = try await resetting.goAwayAndClose()
             #expect(rapidReset.goAway?.errorCode == .enhanceYourCalm, "got \(String(describing: rapidReset.goAway))")
             #expect(rapidReset.closed, "the connection is still open")
@@ -160,8 +160,8 @@ struct HTTP2AttackTests {
         let routes = AttackRoutes()
         try await TestServer.withH2C(routes: routes.routes) { test in
             let client = try await HTTP2FrameClient.connect(port: test.port)
-            let rounds = try await client.flood(10_000) { _ in [.windowUpdate(stream: 0, increment: 1)] }
-            #expect(rounds == 10_000)
+            let rounds = try await client.flood(5_000) { _ in [.windowUpdate(stream: 0, increment: 1)] }
+            #expect(rounds == 5_000)
             try await client.send(.request(stream: 1))
             #expect(try await client.outcome(of: 1).status == 200)
             #expect(client.received.filter { $0.type == H2Type.windowUpdate || $0.type == H2Type.goAway }.isEmpty)

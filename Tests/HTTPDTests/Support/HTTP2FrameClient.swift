@@ -444,9 +444,8 @@ extension TestServer {
     /// A new HTTP/2 connection gets `GET path` answered with 200 (the server still serves other
     /// connections after whatever the test did to one).
     func expectFreshHTTP2Served(_ path: String = "/", sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let client = try await HTTP2FrameClient.connect(port: port)
+        let client = try await HTTP2FrameClient.connect(port: port, sending: [.request(stream: 1, path: path)])
         defer { client.close() }
-        try await client.send(.request(stream: 1, path: path))
         let outcome = try await client.outcome(of: 1)
         #expect(outcome.status == 200, "a fresh connection got \(outcome)", sourceLocation: sourceLocation)
     }
