@@ -5,8 +5,8 @@ import NIOHTTP2
 /// Sets up a connection that speaks HTTP/2: NIOHTTP2's handler (framing, HPACK, flow control, stream
 /// states and its defences against floods and resets) with a stream per request, each stream served
 /// by the core's exchange behind NIOHTTP2's HTTP/1-style codec; NIOHTTP2's connection manager for the
-/// idle timeout and graceful close (GOAWAY); and the relay that turns the server's graceful stop into
-/// that graceful close.
+/// idle timeout and graceful close (GOAWAY); the relay that turns the server's graceful stop into
+/// that graceful close; and `GoAwayCloser`, which makes every GOAWAY end the connection in bounded time.
 enum HTTP2Connection {
     /// Adds the HTTP/2 handlers at the end of `channel`'s pipeline, which is active already (after the
     /// TLS handshake, or once the preface was seen). On the channel's event loop.
@@ -26,6 +26,8 @@ enum HTTP2Connection {
         var stream = NIOHTTP2Handler.StreamConfiguration()
         stream.targetWindowSize = options.windowSize
         let sync = channel.pipeline.syncOperations
+        // Below NIOHTTP2's handler: ends the connection after the GOAWAYs it sends.
+        try sync.addHandler(GoAwayCloser(acknowledgementTimeout: TimeAmount(settings.requestTimeout)))
         _ = try sync.configureHTTP2Pipeline(
             mode: .server, connectionConfiguration: connection, streamConfiguration: stream,
             streamDelegate: manager.http2StreamDelegate

@@ -18,10 +18,15 @@ extension HTTPConnection {
             promise?.succeed()
         }
         if finishesResponse {
-            let written = promise ?? eventLoop.makePromise(of: Void.self)
-            streamResponseWritten = written.futureResult
-            context.write(NIOAny(HTTPServerResponsePart.end(nil)), promise: written)
+            writeEndOfStream(promise: promise)
         }
+    }
+
+    /// Ends the response's stream, noting when that is written (`streamResponseWritten`).
+    private func writeEndOfStream(promise: EventLoopPromise<Void>?) {
+        let written = promise ?? context.eventLoop.makePromise()
+        streamResponseWritten = written.futureResult
+        context.write(NIOAny(HTTPServerResponsePart.end(nil)), promise: written)
     }
 
     /// Sends an interim response (`100 Continue`) on the stream, at once.
@@ -31,19 +36,16 @@ extension HTTPConnection {
             promise: nil)
     }
 
-    /// Answers a request the server refuses before routing with `status` and a short text, ending the
-    /// stream; returns the last write's future.
-    func rejectOnStream(status: Int, withBody: Bool, head: HTTPRequestHead?) -> EventLoopFuture<Void> {
+    /// Answers a request the server refuses before routing with `status` and a short text, ending the stream.
+    func rejectOnStream(status: Int, withBody: Bool, head: HTTPRequestHead?) {
         let text = "\(status) \(StatusReason.phrase(status))\n"
         let responseHead = try? ResponseHead.http2Head(
             status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], framing: .length(text.utf8.count),
             date: executor.dateCache.current)
-        guard let responseHead else { return eventLoop.makeSucceededVoidFuture() }
+        guard let responseHead else { return }
         serverContext.observers?.refused(status: status, head: head, responseBodyBytes: withBody ? text.utf8.count : 0, on: self)
         context.write(NIOAny(HTTPServerResponsePart.head(responseHead)), promise: nil)
         if withBody { context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil) }
-        let written = eventLoop.makePromise(of: Void.self)
-        context.write(NIOAny(HTTPServerResponsePart.end(nil)), promise: written)
-        return written.futureResult
+        writeEndOfStream(promise: nil)
     }
 }

@@ -88,7 +88,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     @exclusivity(unchecked) private var writabilityWaiters: [EventLoopPromise<Void>] = []
     /// Ends a lingering close; cancelled when the client closes first, so nothing outlives the channel.
     @exclusivity(unchecked) private var lingerTimer: Scheduled<Void>?
-    /// On an HTTP/2 stream: done when the response's last part (END_STREAM) was written.
+    /// On an HTTP/2 stream: completes once the response's last frame is written (`writeOnStream`).
     @exclusivity(unchecked) var streamResponseWritten: EventLoopFuture<Void>?
 
     init(
@@ -418,10 +418,13 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         serverContext.observers?.ended(exchange, on: self)
         watchdog.stop(.body)
         if _slowPath(wire == .http2Stream) {
-            // One request per stream: both sides ended, so NIOHTTP2 closes the stream; a body that went
-            // wrong (too large, malformed) is not read on: the stream is reset once the answer is out.
-            watchdog.stopAll()
-            if exchange.closeReason != nil { closeAfterOutput(once: streamResponseWritten) }
+            // One request per stream. When the client ended it too, NIOHTTP2 closes the stream; when the
+            // request was cut short (over the body limit, stalled), the stream is reset once the response is out.
+            if exchange.closeReason != nil {
+                closeAfterOutput()
+            } else {
+                watchdog.stopAll()
+            }
             return
         }
         if context.channel.isWritable {
@@ -698,7 +701,8 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
             writeRefusal(status: status, withBody: withBody, head: head)
             closeAfterOutput()
         case .http2Stream:
-            closeAfterOutput(once: rejectOnStream(status: status, withBody: withBody, head: head))
+            rejectOnStream(status: status, withBody: withBody, head: head)
+            closeAfterOutput()
         }
     }
 
@@ -707,10 +711,7 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
     ///
     /// Every step is bounded: the output must make progress within the response timeout, the linger
     /// lasts at most `lingerTime`, and at most `lingerByteLimit` bytes are discarded in all.
-    ///
-    /// An HTTP/2 stream has no linger: it closes (a reset, if the request had not ended) once `written`,
-    /// the response's last write, is done.
-    private func closeAfterOutput(once written: EventLoopFuture<Void>? = nil) {
+    private func closeAfterOutput() {
         guard state.beginClosingAfterOutput() else { return }
         watchdog.stop(.head)
         watchdog.stop(.body)
@@ -718,13 +719,14 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         flushPending = false
         let context = self.context!
         if wire == .http2Stream {
+            // A stream has no linger: once the response's frames are out (closing sooner drops them), the
+            // stream closes: NIOHTTP2 already closed it if the request had ended, else this resets it.
             context.flush()
-            let channel = context.channel
-            if let written {
-                written.whenComplete { _ in channel.close(promise: nil) }
-            } else {
-                channel.close(promise: nil)
+            guard let written = streamResponseWritten else {
+                closeNow()
+                return
             }
+            written.assumeIsolated().whenComplete { [self] _ in closeNow() }
             return
         }
         meter.discard(upTo: Self.lingerByteLimit)

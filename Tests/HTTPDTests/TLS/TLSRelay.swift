@@ -22,10 +22,12 @@ final class TLSRelay: Sendable {
         self.listener = listener
     }
 
-    /// Starts relaying from a free port on 127.0.0.1 to the TLS server on 127.0.0.1:`serverPort`.
-    static func start(to serverPort: Int) async throws -> TLSRelay {
+    /// Starts relaying from a free port on 127.0.0.1 to the TLS server on 127.0.0.1:`serverPort`,
+    /// offering `applicationProtocols` by ALPN (`["h2"]` for HTTP/2; none by default).
+    static func start(to serverPort: Int, applicationProtocols: [String] = []) async throws -> TLSRelay {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.trustRoots = .file(Fixture.ca)
+        configuration.applicationProtocols = applicationProtocols
         let context = try NIOSSLContext(configuration: configuration)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
