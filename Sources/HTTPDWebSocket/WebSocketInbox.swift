@@ -10,6 +10,9 @@ import NIOCore
 /// locks and registered cancellation handlers for every message (66,000 instructions per echoed
 /// message under `Benchmarks/scripts/ws-callgrind.sh`).
 ///
+/// Its stored properties skip Swift's dynamic exclusivity checks (`@exclusivity(unchecked)`): they
+/// are touched on the event loop only, one access at a time.
+///
 /// Backpressure: while `highWater` messages wait, the socket is not read; it is read again once the
 /// handler has taken all but `lowWater`. `send` waits while the channel is not writable.
 final class WebSocketInbox: ChannelDuplexHandler, @unchecked Sendable {
@@ -24,16 +27,16 @@ final class WebSocketInbox: ChannelDuplexHandler, @unchecked Sendable {
     let eventLoop: any EventLoop
     /// The rules' handler, to ask whether messages may still be sent.
     private let protocolHandler: WebSocketProtocolHandler
-    private var context: ChannelHandlerContext?
-    private var waiting = CircularBuffer<WebSocketMessage>(initialCapacity: 4)
+    @exclusivity(unchecked) private var context: ChannelHandlerContext?
+    @exclusivity(unchecked) private var waiting = CircularBuffer<WebSocketMessage>(initialCapacity: 4)
     /// The handler's task, waiting in `next()` for a message.
-    private var waiter: CheckedContinuation<WebSocketMessage?, Never>?
+    @exclusivity(unchecked) private var waiter: CheckedContinuation<WebSocketMessage?, Never>?
     /// No more messages will arrive (the client's close, a failure, the socket closed).
-    private var ended = false
+    @exclusivity(unchecked) private var ended = false
     /// NIO asked to read while too many messages waited.
-    private var readHeld = false
+    @exclusivity(unchecked) private var readHeld = false
     /// Sends waiting for the channel to become writable.
-    private var writabilityWaiters: [EventLoopPromise<Void>] = []
+    @exclusivity(unchecked) private var writabilityWaiters: [EventLoopPromise<Void>] = []
 
     init(eventLoop: any EventLoop, protocolHandler: WebSocketProtocolHandler) {
         self.eventLoop = eventLoop
