@@ -32,7 +32,7 @@ extension HTTPResponse {
             subprotocol = picked
         }
         let sendTimeout = options.sendTimeout ?? HTTPServer.current?.settings.responseTimeout ?? .seconds(120)
-        let asyncChannel = try await switchProtocols(
+        let (inbox, channel) = try await switchProtocols(
             responseHeaders: { channel in
                 Self.handshakeHeaders(for: request, subprotocol: subprotocol, channel: channel)
             },
@@ -41,21 +41,21 @@ extension HTTPResponse {
                 try pipeline.addHandler(WebSocketFrameEncoder())
                 try pipeline.addHandler(
                     ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: min(options.maxMessageSize, Int(UInt32.max)))))
-                try pipeline.addHandler(WebSocketProtocolHandler(options: options, sendTimeout: sendTimeout))
-                return try NIOAsyncChannel<WebSocketMessage, WebSocketOutbound>(wrappingChannelSynchronously: channel)
+                let rules = WebSocketProtocolHandler(options: options, sendTimeout: sendTimeout)
+                try pipeline.addHandler(rules)
+                let inbox = WebSocketInbox(eventLoop: channel.eventLoop, protocolHandler: rules)
+                try pipeline.addHandler(inbox)
+                return (inbox, channel)
             })
-        try await asyncChannel.executeThenClose { inbound, outbound in
-            let ws = WebSocket(
-                request: request, subprotocol: subprotocol, inbound: inbound, outbound: outbound, channel: asyncChannel.channel)
-            do {
-                try await body(ws)
-            } catch {
-                await ws.close(.internalError)
-                if case .connectionClosed? = error as? HTTPDError { return }  // the client left: not the handler's fault
-                throw error
-            }
-            await ws.close(.normalClosure)
+        let ws = WebSocket(request: request, subprotocol: subprotocol, inbox: inbox, channel: channel)
+        do {
+            try await body(ws)
+        } catch {
+            await ws.close(.internalError)
+            if case .connectionClosed? = error as? HTTPDError { return }  // the client left: not the handler's fault
+            throw error
         }
+        await ws.close(.normalClosure)
     }
 
     /// The `101`'s headers: `Upgrade`, `Sec-WebSocket-Accept` (computed by NIOWebSocket's upgrader), and

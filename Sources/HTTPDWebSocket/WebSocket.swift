@@ -14,28 +14,20 @@ public final class WebSocket: Sendable {
     /// The client's messages, each whole, in order; the sequence ends when the connection closes. Iterate it once.
     public let messages: Messages
 
-    private let outbound: NIOAsyncChannelOutboundWriter<WebSocketOutbound>
+    private let inbox: WebSocketInbox
     private let channel: any Channel
 
-    init(
-        request: HTTPRequest, subprotocol: String?, inbound: NIOAsyncChannelInboundStream<WebSocketMessage>,
-        outbound: NIOAsyncChannelOutboundWriter<WebSocketOutbound>, channel: any Channel
-    ) {
+    init(request: HTTPRequest, subprotocol: String?, inbox: WebSocketInbox, channel: any Channel) {
         self.request = request
         self.subprotocol = subprotocol
-        self.messages = Messages(base: inbound)
-        self.outbound = outbound
+        self.messages = Messages(inbox: inbox)
+        self.inbox = inbox
         self.channel = channel
     }
 
     /// Sends `message` as one frame, once the client has read enough of what was sent before.
     public func send(_ message: WebSocketMessage) async throws {
-        guard channel.isActive else { throw HTTPDError.connectionClosed }
-        do {
-            try await outbound.write(.message(message))
-        } catch {
-            throw HTTPDError.connectionClosed
-        }
+        try await inbox.send(.message(message))
     }
 
     /// Sends a text message.
@@ -53,7 +45,7 @@ public final class WebSocket: Sendable {
     public func close(_ code: WebSocketCloseCode = .normalClosure, reason: String = "") async {
         var reason = reason
         while reason.utf8.count > 123 { reason.removeLast() }
-        try? await outbound.write(.close(code, reason: reason))
+        try? await inbox.send(.close(code, reason: reason))
         try? await channel.closeFuture.get()
     }
 
@@ -61,20 +53,20 @@ public final class WebSocket: Sendable {
     public struct Messages: AsyncSequence, Sendable {
         /// Each element is a whole message.
         public typealias Element = WebSocketMessage
-        let base: NIOAsyncChannelInboundStream<WebSocketMessage>
+        let inbox: WebSocketInbox
 
         /// Makes the iterator (once per sequence).
         public func makeAsyncIterator() -> AsyncIterator {
-            AsyncIterator(base: base.makeAsyncIterator())
+            AsyncIterator(inbox: inbox)
         }
 
         /// Iterates the messages.
         public struct AsyncIterator: AsyncIteratorProtocol {
-            var base: NIOAsyncChannelInboundStream<WebSocketMessage>.AsyncIterator
+            let inbox: WebSocketInbox
 
             /// The next message, or nil once the connection closed.
             public mutating func next() async throws -> WebSocketMessage? {
-                try await base.next()
+                await inbox.next()
             }
         }
     }

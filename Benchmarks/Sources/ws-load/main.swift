@@ -3,6 +3,9 @@
 //       opens CONNECTIONS WebSockets to /ws; each sends a masked text message of MESSAGE_BYTES (32,
 //       at most 125) and the next once the echo is back; after one second unmeasured, counts the
 //       echoes for SECONDS and prints "messages/s N".
+//   ws-load echo-count PORT CONNECTIONS MESSAGES
+//       the same echo, but each connection sends exactly MESSAGES messages, then closes; prints
+//       "echoes N" (for instruction counts per message under callgrind: scripts/ws-callgrind.sh)
 //   ws-load sse PORT STREAMS SECONDS
 //       opens STREAMS event streams to /events, waits for each one's first event, prints "open N",
 //       and holds them for SECONDS.
@@ -32,6 +35,8 @@ final class LoadConnection: ChannelInboundHandler {
     let frame: ByteBuffer
     var opened = false
     var echoes = 0
+    /// The most echoes to ask for (echo-count), then the connection closes.
+    var limit = Int.max
     var pending = ByteBuffer()
 
     init(mode: Mode, messageBytes: Int) {
@@ -87,6 +92,10 @@ final class LoadConnection: ChannelInboundHandler {
             switch first & 0x0F {
             case 0x1, 0x2:
                 echoes += 1
+                if echoes >= limit {
+                    context.close(promise: nil)
+                    return
+                }
                 context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
             case 0x9:  // a ping: answer with a masked pong
                 var pong = ByteBuffer(bytes: [0x8A, 0x80 | UInt8(length), 0, 0, 0, 0])
@@ -103,7 +112,7 @@ final class LoadConnection: ChannelInboundHandler {
 /// The connections, touched only on `loop`.
 nonisolated(unsafe) var connections: [LoadConnection] = []
 
-func connect(_ total: Int, mode: LoadConnection.Mode) async throws {
+func connect(_ total: Int, mode: LoadConnection.Mode, limit: Int = .max) async throws {
     var started = 0
     while started < total {
         let batch = min(500, total - started)
@@ -115,6 +124,7 @@ func connect(_ total: Int, mode: LoadConnection.Mode) async throws {
                         .channelInitializer { channel in
                             channel.eventLoop.makeCompletedFuture {
                                 let handler = LoadConnection(mode: mode, messageBytes: messageBytes)
+                                handler.limit = limit
                                 connections.append(handler)
                                 try channel.pipeline.syncOperations.addHandler(handler)
                             }
@@ -155,6 +165,13 @@ case "echo":
     let elapsed = ContinuousClock.now - start
     let rate = Double(after - before) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     print("messages/s \(Int(rate))")
+case "echo-count":
+    try await connect(count, mode: .echo, limit: seconds)
+    let total = count * seconds
+    for _ in 0..<600_000 where try await tally().echoes < total {
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    print("echoes \(try await tally().echoes)")
 case "sse":
     try await connect(count, mode: .events)
     try await waitUntilOpen(count)

@@ -7,9 +7,12 @@ final class EventLoopExecutor: TaskExecutor, @unchecked Sendable {
     let eventLoop: any EventLoop
     /// The loop's `Date` header cache; touched only on the loop's thread.
     let dateCache = DateHeaderCache()
+    /// The heartbeats of the loop's event streams; touched only on the loop's thread.
+    let heartbeats: EventStreamHeartbeats
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
+        self.heartbeats = EventStreamHeartbeats(eventLoop: eventLoop)
     }
 
     func enqueue(_ job: consuming ExecutorJob) {

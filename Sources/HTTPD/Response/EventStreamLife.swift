@@ -4,8 +4,8 @@ import Synchronization
 /// One open event stream on its connection (`Exchange.eventStream`): its heartbeat, and how it ends
 /// when the server does not wait for its handler to return.
 ///
-/// The heartbeat is a comment written by a timer on the connection's event loop every interval (a
-/// timer, not a task, so a held stream costs no task of its own). The stream is ended early when a
+/// The heartbeat is a comment written every interval by the event loop's shared heartbeat timer
+/// (`EventStreamHeartbeats`: a stream costs no task nor timer of its own). The stream is ended early when a
 /// heartbeat finds the client gone, or when the server stops gracefully (`HTTPConnection.beginDrain`):
 /// the handler's task is cancelled (a body asleep between events wakes) and the next `send` throws.
 ///
@@ -27,8 +27,9 @@ final class EventStreamLife: @unchecked Sendable {
 
     /// Set on the event loop, read by the handler's task anywhere.
     private let ending = Atomic<Ending>(.open)
-    /// The heartbeat timer; touched on the connection's event loop only (hence `@unchecked Sendable`).
-    private var heartbeat: RepeatedTask?
+    /// The heartbeat's interval while the stream beats; touched on the connection's event loop only
+    /// (hence `@unchecked Sendable`).
+    private var heartbeat: TimeAmount?
 
     /// The comment a heartbeat sends.
     private static let comment = EventStreamFormat.comment("heartbeat")
@@ -47,16 +48,13 @@ final class EventStreamLife: @unchecked Sendable {
             return
         }
         guard let interval else { return }
-        heartbeat = exchange.connection.eventLoop.scheduleRepeatedTask(
-            initialDelay: TimeAmount(interval), delay: TimeAmount(interval)
-        ) { [self] task in
-            beat(exchange)
-        }
+        heartbeat = TimeAmount(interval)
+        exchange.connection.executor.heartbeats.join(self, of: exchange, every: TimeAmount(interval))
     }
 
     /// Sends one heartbeat; a write that finds the client gone ends the stream. On the event loop.
-    private func beat(_ exchange: Exchange) {
-        guard case .streaming(let framing) = exchange.response else { return stopBeating() }
+    func beat(_ exchange: Exchange) {
+        guard case .streaming(let framing) = exchange.response else { return stopBeating(exchange) }
         let connection = exchange.connection
         var buffer = connection.allocator.buffer(capacity: Self.comment.count + 8)
         if case .chunked = framing {
@@ -77,7 +75,7 @@ final class EventStreamLife: @unchecked Sendable {
     /// Ends the stream early for `reason` (the first reason wins): no more heartbeats, and the
     /// handler's task is cancelled. On the event loop.
     func end(_ reason: Ending, of exchange: Exchange) {
-        stopBeating()
+        stopBeating(exchange)
         guard ending.compareExchange(expected: .open, desired: reason, ordering: .acquiringAndReleasing).exchanged else {
             return
         }
@@ -86,12 +84,13 @@ final class EventStreamLife: @unchecked Sendable {
 
     /// Detaches the stream from `exchange` once its body has returned. On the event loop.
     func finish(on exchange: Exchange) {
-        stopBeating()
+        stopBeating(exchange)
         if exchange.eventStream === self { exchange.eventStream = nil }
     }
 
-    private func stopBeating() {
-        heartbeat?.cancel()
+    private func stopBeating(_ exchange: Exchange) {
+        guard let interval = heartbeat else { return }
         heartbeat = nil
+        exchange.connection.executor.heartbeats.leave(self, every: interval)
     }
 }

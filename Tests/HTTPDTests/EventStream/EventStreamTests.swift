@@ -186,13 +186,13 @@ import Testing
         let server = try await HTTPServer.start(settings: testSettings(), addresses: ["127.0.0.1:0"])
         try await server.register("/events") { _, response in
             try await response.eventStream(heartbeat: nil) { events in
-                // A loop that does not sleep (so no cancellation reaches it): only `send` can stop it.
+                // A loop that swallows the stop's cancellation: only `send` can end it.
                 var tick = 0
                 do {
                     while true {
                         try await events.send(data: "tick \(tick)")
                         tick += 1
-                        await Task.yield()
+                        try? await Task.sleep(for: .milliseconds(10))
                     }
                 } catch {
                     sendError.set(error)
