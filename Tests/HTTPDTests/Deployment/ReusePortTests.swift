@@ -88,52 +88,29 @@ struct ReusePortTests {
     func handoverUnderLoad() async throws {
         let old = try await Self.start("old")
         let port = old.port!
-        let failures = Locked(0)
-        let answers = Locked<[String: Int]>([:])
-        let running = Locked(true)
-        // Keep-alive clients, as wrk and load balancers are: a connection the server closes after an
-        // answer is replaced by a new one; a request without an answer is a failure.
-        let clients = (0..<8).map { _ in
-            Task {
-                var client: RawClient?
-                while running.get() {
-                    do {
-                        if client == nil { client = try await RawClient.connect(port: port) }
-                        try await client!.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-                        guard let response = try await client!.readResponse() else { throw RawClientError.truncated }
-                        let body = String(decoding: response.body, as: UTF8.self)
-                        answers.update { $0["\(response.status) \(body)", default: 0] += 1 }
-                        if response.header("Connection")?.lowercased() == "close" { client = nil }
-                    } catch {
-                        failures.update { $0 += 1 }
-                        client = nil
-                    }
-                }
-            }
-        }
+        let load = KeepAliveLoad(port: port, clients: 8)
         try await Task.sleep(for: .milliseconds(300))
         let replacement = try await Self.start("new", address: "127.0.0.1:\(port)")
         let began = ContinuousClock.now
         await old.drainAndStop(gracePeriod: .seconds(10), quietPeriod: .milliseconds(200))
         let took = ContinuousClock.now - began
         try await Task.sleep(for: .milliseconds(300))
-        running.set(false)
-        for client in clients { await client.value }
+        await load.stop()
         await replacement.stop()
         // Closing a SO_REUSEPORT listener resets what the kernel queued on it after the last look at its
         // queue, unless the kernel hands that to the other listener (net.ipv4.tcp_migrate_req = 1, which
         // makes this strict); without it, seen once under ThreadSanitizer amid the whole suite (README,
         // Deployment). Separately started processes that must lose nothing set the sysctl.
         if Self.kernelMigratesQueuedConnections {
-            #expect(failures.get() == 0)
+            #expect(load.failures.get() == 0)
         } else {
             withKnownIssue("net.ipv4.tcp_migrate_req is 0: a closing SO_REUSEPORT listener can reset a queued connection", isIntermittent: true) {
-                #expect(failures.get() == 0)
+                #expect(load.failures.get() == 0)
             }
         }
-        #expect((answers.get()["200 old"] ?? 0) > 0)
-        #expect((answers.get()["200 new"] ?? 0) > 0)
-        #expect(answers.get().count == 2)
+        #expect(load.count("200 old") > 0)
+        #expect(load.count("200 new") > 0)
+        #expect(load.answers.get().count == 2)
         // Quiet within 5 s when alone; bounded by the 10 s grace, plus the closing steps' turns on event
         // loops that the whole suite shares under ThreadSanitizer (15.9 s seen there).
         #expect(took < .seconds(30), "the drain outlasted its grace period by far")

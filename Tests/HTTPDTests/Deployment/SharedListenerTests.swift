@@ -34,29 +34,9 @@ struct SharedListenerTests {
         let port = Self.port(of: socket)
         let old = try await Self.start("old", on: socket)
         #expect(old.addresses == ["127.0.0.1:\(port)"])
-        let failures = Locked(0)
-        let answers = Locked<[String: Int]>([:])
-        let running = Locked(true)
-        let clients = (0..<8).map { _ in
-            Task {
-                var client: RawClient?
-                while running.get() {
-                    do {
-                        if client == nil { client = try await RawClient.connect(port: port) }
-                        try await client!.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-                        guard let response = try await client!.readResponse() else { throw RawClientError.truncated }
-                        answers.update { $0["\(response.status) \(String(decoding: response.body, as: UTF8.self))", default: 0] += 1 }
-                        if response.header("Connection")?.lowercased() == "close" { client = nil }
-                    } catch {
-                        answers.update { $0["error \(error)", default: 0] += 1 }
-                        failures.update { $0 += 1 }
-                        client = nil
-                    }
-                }
-            }
-        }
+        let load = KeepAliveLoad(port: port, clients: 8)
         // Load is running once the old server has answered (a loaded machine may take a while).
-        #expect(await eventually { (answers.get()["200 old"] ?? 0) > 0 })
+        #expect(await eventually { load.count("200 old") > 0 })
         // The old server stops accepting at once and closes its copy; connections keep arriving and wait
         // in the queue (the test holds the socket) until the new server accepts them. As the supervisor
         // does, the new one starts as soon as the old one has let go of the socket, not once it has
@@ -65,14 +45,13 @@ struct SharedListenerTests {
         #expect(await eventually { old.listenerChannels.allSatisfy { !$0.channel.isActive } })
         let new = try await Self.start("new", on: socket)
         await draining.value
-        #expect(await eventually { (answers.get()["200 new"] ?? 0) > 0 })
-        running.set(false)
-        for client in clients { await client.value }
+        #expect(await eventually { load.count("200 new") > 0 })
+        await load.stop()
         await new.stop()
-        #expect(failures.get() == 0, "\(answers.get())")
-        #expect((answers.get()["200 old"] ?? 0) > 0)
-        #expect((answers.get()["200 new"] ?? 0) > 0)
-        #expect(answers.get().count == 2, "\(answers.get())")
+        #expect(load.failures.get() == 0, "\(load.answers.get()) \(load.errors.get())")
+        #expect(load.count("200 old") > 0)
+        #expect(load.count("200 new") > 0)
+        #expect(load.answers.get().count == 2, "\(load.answers.get())")
     }
 
     @Test("fd: addresses that are not listening sockets are refused, naming the descriptor")

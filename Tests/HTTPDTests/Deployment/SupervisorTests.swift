@@ -96,41 +96,20 @@ struct SupervisorTests {
         #expect(await eventually(within: .seconds(30)) { Self.read(log).contains("2 workers running") }, "\(Self.read(log))")
         #expect(await ReusePortTests.get(port: port, "/healthz") == "HTTP/1.1 200 OK ok\n")
 
-        let failures = Locked(0)
-        let answered = Locked(0)
-        let running = Locked(true)
-        let clients = (0..<4).map { _ in
-            Task {
-                var client: RawClient?
-                while running.get() {
-                    do {
-                        if client == nil { client = try await RawClient.connect(port: port) }
-                        try await client!.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-                        guard let response = try await client!.readResponse(), response.status == 200 else {
-                            throw RawClientError.truncated
-                        }
-                        answered.update { $0 += 1 }
-                        if response.header("Connection")?.lowercased() == "close" { client = nil }
-                    } catch {
-                        failures.update { $0 += 1 }
-                        client = nil
-                    }
-                }
-            }
-        }
+        let load = KeepAliveLoad(port: port, clients: 4)
         try await Task.sleep(for: .milliseconds(300))
         kill(supervisor, SIGHUP)
         let replaced = await eventually(within: .seconds(60)) {
             Self.read(log).components(separatedBy: "replaced by").count == 3
         }
         try await Task.sleep(for: .milliseconds(300))
-        running.set(false)
-        for client in clients { await client.value }
+        await load.stop()
         #expect(replaced, "\(Self.read(log))")
         // The supervisor holds every listening socket: a stopping worker closes only its copy, so no
         // connection queued on it is reset; the replacement accepts them.
-        #expect(failures.get() == 0)
-        #expect(answered.get() > 0)
+        #expect(load.failures.get() == 0, "\(load.errors.get())")
+        #expect(load.answers.get().keys.allSatisfy { $0.hasPrefix("200 ") }, "\(load.answers.get())")
+        #expect(load.answered > 0)
 
         // A worker killed outright is started again.
         let line = Self.read(log).split(separator: "\n").last { $0.contains("replaced by") } ?? ""
