@@ -4,7 +4,8 @@ import HTTPDWebSocket
 import Testing
 
 /// WebSocket over a TLS listener (`wss://`): a TLS client (`TLSRelay`, trusting the fixture CA) does
-/// the upgrade, and every frame both ways travels inside TLS records.
+/// the upgrade, and every frame both ways travels inside TLS records. (A client leaving over TLS is
+/// `WebSocketTests.theHandlerSeesTheClientLeaveAndSendingThenThrows`, run over both transports.)
 @Suite struct WebSocketOverTLSTests {
     @Test func theUpgradeAndEchoWorkOverTLS() async throws {
         let routes: [String: HTTPHandler] = [
@@ -49,30 +50,6 @@ import Testing
             try await client.send(WebSocketTestClient.frame(opcode: 0x1, Array("bare".utf8), masked: false))
             #expect(try await client.readCloseCode() == 1002)
             #expect(try await client.isClosedByServer())
-        }
-    }
-
-    @Test func theHandlerSeesATLSClientLeave() async throws {
-        let outcome = Locked<(any Error)?>(nil)
-        let finished = Gate()
-        let routes: [String: HTTPHandler] = [
-            "/ws": { request, response in
-                try await response.webSocket(request) { ws in
-                    for try await _ in ws.messages {}
-                    do {
-                        try await ws.send(text: "too late")
-                    } catch {
-                        outcome.set(error)
-                    }
-                }
-                finished.open()
-            }
-        ]
-        try await TestServer.with(transport: .tls, settings: testSettings(), routes: routes) { server in
-            let (client, _) = try await WebSocketTestClient.open(port: server.port)
-            client.socket.close()  // the relay closes its TLS connection (close_notify)
-            await finished.wait()
-            #expect(outcome.get() as? HTTPDError == .connectionClosed)
         }
     }
 

@@ -111,7 +111,9 @@ func echoHandler(_ options: WebSocketOptions = WebSocketOptions()) -> HTTPHandle
         }
     }
 
-    @Test func theHandlerSeesTheClientLeaveAndSendingThenThrows() async throws {
+    /// Over TLS the relay closes its TLS connection (close_notify) when the client's socket closes.
+    @Test(arguments: [TestTransport.plain, .tls])
+    func theHandlerSeesTheClientLeaveAndSendingThenThrows(transport: TestTransport) async throws {
         let outcome = Locked<(any Error)?>(nil)
         let finished = Gate()
         let routes: [String: HTTPHandler] = [
@@ -127,7 +129,7 @@ func echoHandler(_ options: WebSocketOptions = WebSocketOptions()) -> HTTPHandle
                 finished.open()
             }
         ]
-        try await TestServer.with(settings: testSettings(), routes: routes) { server in
+        try await TestServer.with(transport: transport, settings: testSettings(), routes: routes) { server in
             let (client, _) = try await WebSocketTestClient.open(port: server.port)
             client.socket.close()
             await finished.wait()
