@@ -202,38 +202,34 @@ def main():
             else:
                 w(f"| {text} | {shown} | {'yes' if ok else 'no'} |")
 
-        if any(s in data for s in TLS_SCENARIOS):
-            w("## Goals (issue 13, HTTPS)")
+        def ratio_goals(title, rows):
+            """A goals table's heading and its requests/s ratio rows: (scenario, peer, target, label)."""
+            w(f"## Goals ({title})")
             w("")
             w("| goal | measured | met |")
             w("|---|---|---|")
-            for key, peer, target, label in (
+            for key, peer, target, label in rows:
+                r = ratio(key, peer, "rps")
+                e = eff_ratio(key, peer)
+                goal(label, r, r is not None and r >= target,
+                     f"{fmt_ratio(r)} (per CPU second {fmt_ratio(e)})")
+
+        if any(s in data for s in TLS_SCENARIOS):
+            ratio_goals("issue 13, HTTPS", (
                 ("tls-plaintext", "hummingbird", 2.0, "HTTPS keep-alive ≥ 2.0× Hummingbird"),
                 ("tls-plaintext", "nginx", 0.6, "HTTPS keep-alive ≥ 0.6× nginx"),
                 ("tls-newconn", "nginx", 0.8, "new TLS connections per second ≥ 0.8× nginx"),
                 ("tls-file", "nginx", 0.7, "1 MiB file over HTTPS ≥ 0.7× nginx"),
-            ):
-                r = ratio(key, peer, "rps")
-                e = eff_ratio(key, peer)
-                goal(label, r, r is not None and r >= target,
-                     f"{fmt_ratio(r)} (per CPU second {fmt_ratio(e)})")
+            ))
             w("")
 
         if any(s in data for s in HTTP2_SCENARIOS):
-            w("## Goals (issue 15, HTTP/2)")
-            w("")
-            w("| goal | measured | met |")
-            w("|---|---|---|")
-            for key, peer, target, label in (
+            ratio_goals("issue 15, HTTP/2", (
                 ("h2-plaintext", "hummingbird", 2.0, "h2 plaintext ≥ 2.0× Hummingbird"),
                 ("h2-plaintext", "nginx", 0.6, "h2 plaintext ≥ 0.6× nginx"),
                 ("h2c-plaintext", "hummingbird", 2.0, "h2c plaintext ≥ 2.0× Hummingbird"),
                 ("h2c-plaintext", "nginx", 0.6, "h2c plaintext ≥ 0.6× nginx"),
-            ):
-                r = ratio(key, peer, "rps")
-                e = eff_ratio(key, peer)
-                goal(label, r, r is not None and r >= target,
-                     f"{fmt_ratio(r)} (per CPU second {fmt_ratio(e)})")
+            ))
 
             def h2_peak(server):
                 values = [avg(s, server, "hwm_kib") for s in HTTP2_SCENARIOS]
