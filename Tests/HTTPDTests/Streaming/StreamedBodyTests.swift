@@ -24,6 +24,20 @@ private func countingHandler(limit: Int = 64 << 20) -> HTTPHandler {
 }
 
 /// The bytes 0, 1, …, 255, 0, … (`count` of them) and their sum mod 2^32.
+/// The bytes of the file at `path` (blocking: call through `offPool`).
+private func contents(ofFile path: String) -> [UInt8] {
+    let file = fopen(path, "rb")!
+    defer { fclose(file) }
+    var all: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        if count == 0 { break }
+        all += buffer[..<count]
+    }
+    return all
+}
+
 private func pattern(_ count: Int) -> (bytes: [UInt8], sum: UInt32) {
     let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0) }
     return (bytes, bytes.reduce(UInt32(0)) { $0 &+ UInt32($1) })
@@ -224,18 +238,36 @@ struct StreamedBodyTests {
             }
         ]) { test throws in
             #expect(try await test.request("/up", method: .POST, body: bytes).text == "\(bytes.count)")
-            let stored = try await offPool { () -> [UInt8] in
-                let file = fopen(path, "rb")!
-                defer { fclose(file) }
-                var all: [UInt8] = []
-                var buffer = [UInt8](repeating: 0, count: 1 << 16)
-                while true {
-                    let count = fread(&buffer, 1, buffer.count, file)
-                    if count == 0 { break }
-                    all += buffer[..<count]
-                }
-                return all
+            let stored = try await offPool { contents(ofFile: path) }
+            #expect(stored == bytes)
+        }
+    }
+
+    @Test("writeBody(toFile:) stores a chunked body of thousands of tiny chunks, in order")
+    func toFileTinyChunks() async throws {
+        let path = "/tmp/httpd-upload-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { unlink(path) }
+        let (bytes, _) = pattern(3_000 * 7 + 5)
+        var wire = Array("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let size = min(1 + offset % 13, bytes.count - offset)  // 1 to 13 bytes: many more chunks than one write takes
+            wire += Array("\(String(size, radix: 16))\r\n".utf8) + bytes[offset..<offset + size] + [13, 10]
+            offset += size
+        }
+        wire += Array("0\r\n\r\n".utf8)
+        try await TestServer.with(routes: [
+            "/up": { request, response in
+                let written = try await request.writeBody(toFile: path)
+                try await response.write(status: 200, body: "\(written)")
             }
+        ]) { test throws in
+            let client = try await RawClient.connect(port: test.port)
+            try await client.send(wire)
+            let answer = try await client.readResponse()
+            #expect(answer?.status == 200)
+            #expect(answer.map { String(decoding: $0.body, as: UTF8.self) } == "\(bytes.count)")
+            let stored = try await offPool { contents(ofFile: path) }
             #expect(stored == bytes)
         }
     }
