@@ -30,7 +30,7 @@ final class WebSocketInbox: ChannelDuplexHandler, @unchecked Sendable {
     @exclusivity(unchecked) private var context: ChannelHandlerContext?
     @exclusivity(unchecked) private var waiting = CircularBuffer<WebSocketMessage>(initialCapacity: 4)
     /// The handler's task, waiting in `next()` for a message.
-    @exclusivity(unchecked) private var waiter: CheckedContinuation<WebSocketMessage?, Never>?
+    @exclusivity(unchecked) private var waiter: UnsafeContinuation<WebSocketMessage?, Never>?
     /// No more messages will arrive (the client's close, a failure, the socket closed).
     @exclusivity(unchecked) private var ended = false
     /// NIO asked to read while too many messages waited.
@@ -112,10 +112,13 @@ final class WebSocketInbox: ChannelDuplexHandler, @unchecked Sendable {
 
     // MARK: From the handler's task
 
-    /// The next message, nil once the connection is closing or closed.
-    func next() async -> WebSocketMessage? {
+    /// The next message, nil once the connection is closing or closed. Runs where its caller runs
+    /// (`nonisolated(nonsending)`: no hop to the global executor and back for every message); the
+    /// continuation is unsafe (no checking object allocated per message) because `waiter` is resumed
+    /// exactly once: by the next message or by `end()`, each clearing it.
+    nonisolated(nonsending) func next() async -> WebSocketMessage? {
         if eventLoop.inEventLoop, let message = takeWaiting() { return message }
-        return await withCheckedContinuation { (continuation: CheckedContinuation<WebSocketMessage?, Never>) in
+        return await withUnsafeContinuation { (continuation: UnsafeContinuation<WebSocketMessage?, Never>) in
             let loop = eventLoop
             if loop.inEventLoop {
                 wait(continuation)
@@ -125,7 +128,7 @@ final class WebSocketInbox: ChannelDuplexHandler, @unchecked Sendable {
         }
     }
 
-    private func wait(_ continuation: CheckedContinuation<WebSocketMessage?, Never>) {
+    private func wait(_ continuation: UnsafeContinuation<WebSocketMessage?, Never>) {
         if let message = takeWaiting() {
             continuation.resume(returning: message)
         } else if ended || waiter != nil {
@@ -146,8 +149,8 @@ final class WebSocketInbox: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     /// Writes `outbound` and flushes; waits while the channel is not writable. Throws
-    /// `connectionClosed` when the connection is closing or closed.
-    func send(_ outbound: WebSocketOutbound) async throws {
+    /// `connectionClosed` when the connection is closing or closed. Runs where its caller runs.
+    nonisolated(nonsending) func send(_ outbound: WebSocketOutbound) async throws {
         if eventLoop.inEventLoop {
             if let backpressure = try write(outbound) { try await backpressure.get() }
             return
