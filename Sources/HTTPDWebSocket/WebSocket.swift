@@ -14,20 +14,20 @@ public final class WebSocket: Sendable {
     /// The client's messages, each whole, in order; the sequence ends when the connection closes. Iterate it once.
     public let messages: Messages
 
-    private let inbox: WebSocketInbox
+    private let connection: WebSocketProtocolHandler
     private let channel: any Channel
 
-    init(request: HTTPRequest, subprotocol: String?, inbox: WebSocketInbox, channel: any Channel) {
+    init(request: HTTPRequest, subprotocol: String?, connection: WebSocketProtocolHandler, channel: any Channel) {
         self.request = request
         self.subprotocol = subprotocol
-        self.messages = Messages(inbox: inbox)
-        self.inbox = inbox
+        self.messages = Messages(inbox: connection.inbox)
+        self.connection = connection
         self.channel = channel
     }
 
     /// Sends `message` as one frame, once the client has read enough of what was sent before.
     nonisolated(nonsending) public func send(_ message: WebSocketMessage) async throws {
-        try await inbox.send(.message(message))
+        try await connection.send(.message(message))
     }
 
     /// Sends a text message.
@@ -45,7 +45,7 @@ public final class WebSocket: Sendable {
     nonisolated(nonsending) public func close(_ code: WebSocketCloseCode = .normalClosure, reason: String = "") async {
         var reason = reason
         while reason.utf8.count > 123 { reason.removeLast() }
-        try? await inbox.send(.close(code, reason: reason))
+        try? await connection.send(.close(code, reason: reason))
         try? await channel.closeFuture.get()
     }
 
