@@ -42,8 +42,7 @@ extension HTTPResponse {
             install: { channel in
                 let pipeline = channel.pipeline.syncOperations
                 try pipeline.addHandler(WebSocketFrameEncoder())
-                try pipeline.addHandler(
-                    ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: min(options.maxMessageSize, Int(UInt32.max)))))
+                try pipeline.addHandler(WebSocketFrameReader(maxFrameSize: min(options.maxMessageSize, Int(UInt32.max))))
                 let connection = WebSocketProtocolHandler(
                     options: options, sendTimeout: sendTimeout, eventLoop: channel.eventLoop)
                 try pipeline.addHandler(connection)
