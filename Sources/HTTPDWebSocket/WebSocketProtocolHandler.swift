@@ -62,6 +62,10 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, @unchecked Sendable 
     @exclusivity(unchecked) private var awaitingPong = false
     /// Where sends go; nil once the handler left the pipeline.
     @exclusivity(unchecked) private var context: ChannelHandlerContext?
+    /// The channel and its allocator, kept for sends (asking the context each time costs a pipeline
+    /// look-up and a protocol witness per message).
+    @exclusivity(unchecked) private var channel: (any Channel)?
+    @exclusivity(unchecked) private var allocator = ByteBufferAllocator()
     private var pingTask: RepeatedTask?
     /// Closes the socket when the client does not answer a close frame, or lingers after ours.
     private var closeTimer: Scheduled<Void>?
@@ -85,6 +89,8 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, @unchecked Sendable 
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        channel = context.channel
+        allocator = context.channel.allocator
         inbox.reader = context
         if !context.channel.isActive { phase = .closed }
         guard let pingInterval else { return }
@@ -100,6 +106,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, @unchecked Sendable 
         inbox.end()
         inbox.reader = nil
         self.context = nil
+        channel = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -294,11 +301,10 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, @unchecked Sendable 
 
     /// `send` on the loop: nil when the channel is still writable, else when it is again.
     private func sendOnLoop(_ outbound: WebSocketOutbound) throws(HTTPDError) -> EventLoopFuture<Void>? {
-        guard let context else { throw .connectionClosed }
+        guard let context, let channel else { throw .connectionClosed }
         switch outbound {
         case .message(let message):
             guard phase == .open else { throw .connectionClosed }
-            let allocator = context.channel.allocator
             let frame: WebSocketFrame
             switch message {
             case .text(let text):
@@ -310,7 +316,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler, @unchecked Sendable 
         case .close(let code, let reason):
             startClosing(code, reason: reason, context: context)
         }
-        return context.channel.isWritable ? nil : inbox.waitForWritability()
+        return channel.isWritable ? nil : inbox.waitForWritability()
     }
 
     /// The server's side of the closing handshake: a close frame, then the client's answer within `closeTimeout`.
