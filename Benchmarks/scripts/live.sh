@@ -15,21 +15,11 @@ CONNECTIONS=${LIVE_CONNECTIONS:-64}
 STREAMS=${LIVE_STREAMS:-10000}
 PORT=${LIVE_PORT:-19080}
 
-for product in bench-ws-httpd bench-ws-hummingbird ws-load; do
-    swift build -c release --scratch-path "$SCRATCH" --product "$product" 2>&1 | tail -1
-done
-BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+. scripts/ws-common.sh
+build_products bench-ws-httpd bench-ws-hummingbird ws-load
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-wait_for_port() {
-    for _ in $(seq 1 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "nothing listens on $1" >&2
-    return 1
-}
 
 echo "| server | run | messages/s (64 connections, 32-byte text, echo) |"
 echo "|---|---|---|"

@@ -18,23 +18,12 @@ FEW=${WS_FEW:-200}
 MANY=${WS_MANY:-2200}
 SERVER=${WS_SERVER:-httpd}
 PORT=${BENCH_PORT:-19280}
-for product in "bench-ws-$SERVER" ws-load; do
-    swift build -c release --scratch-path "$SCRATCH" --product "$product" 2>&1 | tail -1 >&2
-done
-BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+. scripts/ws-common.sh
+build_products "bench-ws-$SERVER" ws-load
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cp "$BIN/bench-ws-$SERVER" "$WORK/server"
 strip --strip-debug "$WORK/server"
-
-wait_for_port() {
-    for _ in $(seq 1 600); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "nothing listens on $1" >&2
-    return 1
-}
 
 # Prints the server's total instructions (Ir) for `messages` echoes on each connection.
 measure() {

@@ -18,9 +18,12 @@ extension HTTPResponse {
     /// HTTP/1.1 `GET`, no `Upgrade: websocket`, no `Connection: upgrade`, a `Sec-WebSocket-Key` that is not
     /// 16 bytes in base64, a body), 426 with `Sec-WebSocket-Version: 13` for another version, 403 for an
     /// origin `options.acceptsOrigin` refuses.
-    public func webSocket(
+    ///
+    /// `body` runs where the handler runs (`nonisolated(nonsending)`, as the handler itself): on the
+    /// connection's event loop, so a message goes from the socket to `body` and back with no hop.
+    nonisolated(nonsending) public func webSocket(
         _ request: HTTPRequest, options: WebSocketOptions = WebSocketOptions(),
-        _ body: (WebSocket) async throws -> Void
+        _ body: nonisolated(nonsending) (WebSocket) async throws -> Void
     ) async throws {
         let subprotocol: String?
         switch WebSocketHandshake.check(
@@ -32,22 +35,20 @@ extension HTTPResponse {
             subprotocol = picked
         }
         let sendTimeout = options.sendTimeout ?? HTTPServer.current?.settings.responseTimeout ?? .seconds(120)
-        let (inbox, channel) = try await switchProtocols(
+        let (connection, channel) = try await switchProtocols(
             responseHeaders: { channel in
                 Self.handshakeHeaders(for: request, subprotocol: subprotocol, channel: channel)
             },
             install: { channel in
                 let pipeline = channel.pipeline.syncOperations
                 try pipeline.addHandler(WebSocketFrameEncoder())
-                try pipeline.addHandler(
-                    ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: min(options.maxMessageSize, Int(UInt32.max)))))
-                let rules = WebSocketProtocolHandler(options: options, sendTimeout: sendTimeout)
-                try pipeline.addHandler(rules)
-                let inbox = WebSocketInbox(eventLoop: channel.eventLoop, protocolHandler: rules)
-                try pipeline.addHandler(inbox)
-                return (inbox, channel)
+                try pipeline.addHandler(WebSocketFrameReader(maxFrameSize: min(options.maxMessageSize, Int(UInt32.max))))
+                let connection = WebSocketProtocolHandler(
+                    options: options, sendTimeout: sendTimeout, eventLoop: channel.eventLoop)
+                try pipeline.addHandler(connection)
+                return (connection, channel)
             })
-        let ws = WebSocket(request: request, subprotocol: subprotocol, inbox: inbox, channel: channel)
+        let ws = WebSocket(request: request, subprotocol: subprotocol, connection: connection, channel: channel)
         do {
             try await body(ws)
         } catch {

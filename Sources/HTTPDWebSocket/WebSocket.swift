@@ -14,38 +14,38 @@ public final class WebSocket: Sendable {
     /// The client's messages, each whole, in order; the sequence ends when the connection closes. Iterate it once.
     public let messages: Messages
 
-    private let inbox: WebSocketInbox
+    private let connection: WebSocketProtocolHandler
     private let channel: any Channel
 
-    init(request: HTTPRequest, subprotocol: String?, inbox: WebSocketInbox, channel: any Channel) {
+    init(request: HTTPRequest, subprotocol: String?, connection: WebSocketProtocolHandler, channel: any Channel) {
         self.request = request
         self.subprotocol = subprotocol
-        self.messages = Messages(inbox: inbox)
-        self.inbox = inbox
+        self.messages = Messages(inbox: connection.inbox)
+        self.connection = connection
         self.channel = channel
     }
 
     /// Sends `message` as one frame, once the client has read enough of what was sent before.
-    public func send(_ message: WebSocketMessage) async throws {
-        try await inbox.send(.message(message))
+    nonisolated(nonsending) public func send(_ message: WebSocketMessage) async throws {
+        try await connection.send(.message(message))
     }
 
     /// Sends a text message.
-    public func send(text: String) async throws {
+    nonisolated(nonsending) public func send(text: String) async throws {
         try await send(.text(text))
     }
 
     /// Sends a binary message.
-    public func send(binary: [UInt8]) async throws {
+    nonisolated(nonsending) public func send(binary: [UInt8]) async throws {
         try await send(.binary(binary))
     }
 
     /// Starts the closing handshake with `code` and `reason` (cut to the 123 bytes a close frame holds),
     /// and returns once the connection is closed: when the client answers, or after the close timeout.
-    public func close(_ code: WebSocketCloseCode = .normalClosure, reason: String = "") async {
+    nonisolated(nonsending) public func close(_ code: WebSocketCloseCode = .normalClosure, reason: String = "") async {
         var reason = reason
         while reason.utf8.count > 123 { reason.removeLast() }
-        try? await inbox.send(.close(code, reason: reason))
+        try? await connection.send(.close(code, reason: reason))
         try? await channel.closeFuture.get()
     }
 
@@ -65,7 +65,7 @@ public final class WebSocket: Sendable {
             let inbox: WebSocketInbox
 
             /// The next message, or nil once the connection closed.
-            public mutating func next() async throws -> WebSocketMessage? {
+            nonisolated(nonsending) public mutating func next() async throws -> WebSocketMessage? {
                 await inbox.next()
             }
         }

@@ -16,15 +16,19 @@ enum WebSocketOutbound: Sendable {
 /// 1007), pings are answered with pongs, closes are echoed; a quiet client is pinged and dropped when
 /// it stops answering; a client that does not read for the send timeout is dropped.
 ///
+/// It is the last handler of the pipeline: whole messages go straight into its `inbox`, and the
+/// handler's task sends through `send(_:)` (no further handler, no `NIOAny` box and cast, per message).
+/// Its state is touched on the event loop only (`send` goes there first), one access at a time, so
+/// the hot stored properties skip Swift's dynamic exclusivity checks (`@exclusivity(unchecked)`).
+///
 /// | phase | reads | sends | leaves by |
 /// |---|---|---|---|
 /// | `open` | messages go to the handler | messages, pongs, pings | a close from either side, a broken rule, `stop()` |
 /// | `closing` | only the client's close | nothing | the client's close, or `closeTimeout` |
 /// | `closed` | nothing | nothing | – (the socket closes: once the answer to a close is out; after a failure, the write side first, the rest within `closeTimeout`) |
-final class WebSocketProtocolHandler: ChannelDuplexHandler {
+final class WebSocketProtocolHandler: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
-    typealias InboundOut = WebSocketMessage
-    typealias OutboundIn = WebSocketOutbound
+    typealias OutboundIn = Never
     typealias OutboundOut = WebSocketFrame
 
     /// Where the connection stands.
@@ -47,20 +51,29 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler {
     let pingInterval: TimeAmount?
     let closeTimeout: TimeAmount
     let sendTimeout: TimeAmount
+    /// The messages on their way to the handler's task.
+    let inbox: WebSocketInbox
 
-    private(set) var phase = Phase.open
-    private var partial: PartialMessage?
+    @exclusivity(unchecked) private(set) var phase = Phase.open
+    @exclusivity(unchecked) private var partial: PartialMessage?
     /// Something arrived since the last ping tick.
-    private var heardSinceTick = false
+    @exclusivity(unchecked) private var heardSinceTick = false
     /// A ping went out and nothing arrived since.
-    private var awaitingPong = false
+    @exclusivity(unchecked) private var awaitingPong = false
+    /// Where sends go; nil once the handler left the pipeline.
+    @exclusivity(unchecked) private var context: ChannelHandlerContext?
+    /// The channel and its allocator, kept for sends (asking the context each time costs a pipeline
+    /// look-up and a protocol witness per message).
+    @exclusivity(unchecked) private var channel: (any Channel)?
+    @exclusivity(unchecked) private var allocator = ByteBufferAllocator()
     private var pingTask: RepeatedTask?
     /// Closes the socket when the client does not answer a close frame, or lingers after ours.
     private var closeTimer: Scheduled<Void>?
     /// Closes the socket when the client reads nothing for the send timeout.
     private var stallTimer: Scheduled<Void>?
 
-    init(options: WebSocketOptions, sendTimeout: Duration) {
+    init(options: WebSocketOptions, sendTimeout: Duration, eventLoop: any EventLoop) {
+        self.inbox = WebSocketInbox(eventLoop: eventLoop)
         self.maxMessageSize = options.maxMessageSize
         self.pingInterval = options.pingInterval.map(Self.timeAmount)
         self.closeTimeout = Self.timeAmount(options.closeTimeout)
@@ -75,6 +88,11 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler {
     // MARK: Life
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        channel = context.channel
+        allocator = context.channel.allocator
+        inbox.reader = context
+        if !context.channel.isActive { phase = .closed }
         guard let pingInterval else { return }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         pingTask = context.eventLoop.scheduleRepeatedTask(initialDelay: pingInterval, delay: pingInterval) { _ in
@@ -85,12 +103,22 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         stopTimers()
+        inbox.end()
+        inbox.reader = nil
+        self.context = nil
+        channel = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         phase = .closed
         stopTimers()
+        inbox.end()
         context.fireChannelInactive()
+    }
+
+    /// NIO reads the socket only while the handler's task keeps up (`WebSocketInbox.mayRead`).
+    func read(context: ChannelHandlerContext) {
+        if inbox.mayRead() { context.read() }
     }
 
     private func stopTimers() {
@@ -149,13 +177,24 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler {
         guard fin else { return }
         partial = nil
         if message.isText {
-            guard let text = String(validating: message.bytes.readableBytesView, as: UTF8.self) else {
+            guard let text = Self.utf8String(message.bytes) else {
                 return fail(.invalidPayload, context: context)
             }
-            context.fireChannelRead(wrapInboundOut(.text(text)))
+            inbox.receive(.text(text))
         } else {
-            context.fireChannelRead(wrapInboundOut(.binary(Array(message.bytes.readableBytesView))))
+            inbox.receive(.binary(Array(message.bytes.readableBytesView)))
         }
+    }
+
+    /// `bytes` as a string, or nil when they are not UTF-8. Through `UTF8Span` (validated in one pass
+    /// over contiguous bytes) where the standard library has it: `String(validating:as:)` is generic
+    /// over the encoding and looked up type metadata for every message.
+    private static func utf8String(_ bytes: ByteBuffer) -> String? {
+        if #available(macOS 26, *) {
+            guard let span = try? UTF8Span(validating: bytes.readableBytesUInt8Span) else { return nil }
+            return String(copying: span)
+        }
+        return String(validating: bytes.readableBytesView, as: UTF8.self)
     }
 
     /// The client's close frame: answered with its code (the closing handshake), or the answer to ours.
@@ -166,7 +205,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler {
             guard let number = payload.readInteger(as: UInt16.self) else { return fail(.protocolError, context: context) }
             code = WebSocketCloseCode(rawValue: number)
             guard code!.mayBeSentByPeer else { return fail(.protocolError, context: context) }
-            guard String(validating: payload.readableBytesView, as: UTF8.self) != nil else {
+            guard Self.utf8String(payload) != nil else {
                 return fail(.invalidPayload, context: context)
             }
         }
@@ -175,7 +214,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler {
             // The closing handshake: the same code back, then the socket closes (the server first,
             // RFC 6455 §7.1.1), once the frame is out.
             phase = .closed
-            endMessages(context: context)
+            endMessages()
             let written = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(closeFrame(code, reason: "", allocator: context.channel.allocator)), promise: written)
             let channel = context.channel
@@ -190,9 +229,9 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler {
     }
 
     /// Ends the handler's message sequence now, before the socket has closed.
-    private func endMessages(context: ChannelHandlerContext) {
+    private func endMessages() {
         partial = nil
-        context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        inbox.end()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -222,7 +261,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler {
     /// closes or `closeTimeout` passes (closing at once could reset the connection, losing the frame,
     /// while the client is still sending).
     private func sendCloseThenShutdown(_ code: WebSocketCloseCode?, reason: String, context: ChannelHandlerContext) {
-        endMessages(context: context)
+        endMessages()
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(closeFrame(code, reason: reason, allocator: context.channel.allocator)), promise: written)
         let channel = context.channel
@@ -245,27 +284,39 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler {
         return WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
     }
 
-    // MARK: What the handler sends
+    // MARK: What the handler's task sends
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
+    /// Writes `outbound` and flushes, on the event loop (hopping there when called elsewhere; runs
+    /// where its caller runs otherwise); waits while the channel is not writable. Throws
+    /// `connectionClosed` for a message once the connection is closing or closed.
+    nonisolated(nonsending) func send(_ outbound: WebSocketOutbound) async throws {
+        let loop = inbox.eventLoop
+        if loop.inEventLoop {
+            if let backpressure = try sendOnLoop(outbound) { try await backpressure.get() }
+            return
+        }
+        let backpressure = try await loop.submit { try self.sendOnLoop(outbound) }.get()
+        try await backpressure?.get()
+    }
+
+    /// `send` on the loop: nil when the channel is still writable, else when it is again.
+    private func sendOnLoop(_ outbound: WebSocketOutbound) throws(HTTPDError) -> EventLoopFuture<Void>? {
+        guard let context, let channel else { throw .connectionClosed }
+        switch outbound {
         case .message(let message):
-            guard phase == .open else {
-                promise?.fail(HTTPDError.connectionClosed)
-                return
-            }
+            guard phase == .open else { throw .connectionClosed }
             let frame: WebSocketFrame
             switch message {
             case .text(let text):
-                frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: text))
+                frame = WebSocketFrame(fin: true, opcode: .text, data: allocator.buffer(string: text))
             case .binary(let bytes):
-                frame = WebSocketFrame(fin: true, opcode: .binary, data: context.channel.allocator.buffer(bytes: bytes))
+                frame = WebSocketFrame(fin: true, opcode: .binary, data: allocator.buffer(bytes: bytes))
             }
-            context.write(wrapOutboundOut(frame), promise: promise)
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
         case .close(let code, let reason):
             startClosing(code, reason: reason, context: context)
-            promise?.succeed()
         }
+        return channel.isWritable ? nil : inbox.waitForWritability()
     }
 
     /// The server's side of the closing handshake: a close frame, then the client's answer within `closeTimeout`.
@@ -296,6 +347,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler {
             // HTTP): a WebSocket closed abnormally (RFC 6455 §7.1.5), so the connection closes and a
             // send throws connectionClosed.
             phase = .closed
+            inbox.end()
             context.fireUserInboundEventTriggered(event)
             context.close(promise: nil)
         } else {
@@ -326,6 +378,7 @@ final class WebSocketProtocolHandler: ChannelDuplexHandler {
     /// A client that leaves the channel unwritable (it reads nothing) for the send timeout is dropped.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
+            inbox.releaseWriters(failing: false)
             stallTimer?.cancel()
             stallTimer = nil
         } else if stallTimer == nil {

@@ -36,6 +36,28 @@ func echoHandler(_ options: WebSocketOptions = WebSocketOptions()) -> HTTPHandle
         }
     }
 
+    @Test func framesSplitAcrossReadsOrPackedIntoOneAllArrive() async throws {
+        try await TestServer.with(settings: testSettings(), routes: ["/ws": echoHandler()]) { server in
+            let (client, _) = try await WebSocketTestClient.open(port: server.port)
+            // One frame a few bytes at a time (the server keeps the start until the rest arrives).
+            let frame = WebSocketTestClient.frame(opcode: 0x1, Array("in pieces".utf8))
+            for start in stride(from: 0, to: frame.count, by: 3) {
+                try await client.send(Array(frame[start..<min(start + 3, frame.count)]))
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try await client.readFrame() == .init(fin: true, opcode: 0x1, payload: Array("in pieces".utf8)))
+            // Three frames and the start of a fourth in one write, then the fourth's rest.
+            let fourth = WebSocketTestClient.frame(opcode: 0x2, [4, 4, 4, 4])
+            try await client.send(
+                ["one", "two", "three"].flatMap { WebSocketTestClient.frame(opcode: 0x1, Array($0.utf8)) } + fourth[..<3])
+            for text in ["one", "two", "three"] {
+                #expect(try await client.readFrame() == .init(fin: true, opcode: 0x1, payload: Array(text.utf8)))
+            }
+            try await client.send(Array(fourth[3...]))
+            #expect(try await client.readFrame() == .init(fin: true, opcode: 0x2, payload: [4, 4, 4, 4]))
+        }
+    }
+
     @Test func closeHandshakeEchoesTheCodeThenClosesTheSocket() async throws {
         let ended = Gate()
         let routes: [String: HTTPHandler] = [
