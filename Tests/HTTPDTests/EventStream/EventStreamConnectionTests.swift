@@ -1,4 +1,5 @@
 import HTTPD
+import HTTPDHTTP2
 import Testing
 
 /// An HTTP/1.1 event stream is its connection's last response: `Connection: close`, no request read
@@ -77,6 +78,31 @@ import Testing
             await finished.wait()
             #expect(ended.get() as? HTTPDError == .connectionClosed)
             #expect(await eventually(within: .seconds(20)) { test.server.connectionCount == 0 })
+        }
+    }
+
+    @Test func overHTTP2TheConnectionServesOtherStreamsWhileOneIsAnEventStream() async throws {
+        let release = Gate()
+        let routes: [String: HTTPHandler] = [
+            "/events": { _, response in
+                try await response.eventStream(heartbeat: nil) { events in
+                    try await events.send(data: "open")
+                    await release.wait()
+                    try await events.send(data: "last")
+                }
+            },
+            "/other": { _, response in try await response.write(status: 200, body: "other") },
+        ]
+        try await TestServer.withH2C(routes: routes) { test in
+            let client = try await HTTP2FrameClient.connect(port: test.port, sending: [.request(stream: 1, path: "/events")])
+            defer { client.close() }
+            let head = try await client.frame { $0.stream == 1 && $0.type == H2Type.headers }
+            #expect(head?.status == 200)
+            #expect(try await client.send(.request(stream: 3, path: "/other")))
+            #expect(try await client.outcome(of: 3) == .response(status: 200, body: Array("other".utf8)))
+            release.open()
+            let last = try await client.frame { $0.stream == 1 && $0.flags & H2Flag.endStream != 0 }
+            #expect(last != nil, "the event stream did not end")
         }
     }
 }
