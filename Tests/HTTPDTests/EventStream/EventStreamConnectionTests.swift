@@ -43,6 +43,7 @@ import Testing
             let rest = String(decoding: try await offPool { socket.receiveUntilClose() }, as: UTF8.self)
             #expect(rest.hasSuffix("data: last\n\n\r\n0\r\n\r\n"))  // the event, the last chunk, then the close
             #expect(!rest.contains("HTTP/1.1"))
+            #expect(await eventually(within: .seconds(20)) { test.server.connectionCount == 0 }, "the connection stayed open")
         }
         #expect(otherRuns.get() == 0)
     }
