@@ -59,6 +59,9 @@ struct HTTP1ConnectionState {
         case brokenRequest
         /// The server is stopping (`Intake.draining`).
         case serverStopping
+        /// The response is an event stream (`HTTPResponse.eventStream`): it lasts until its handler
+        /// returns, so nothing after it would be read for long; the request decoder leaves while it runs.
+        case eventStream
     }
 
     /// What the connection knows of the request in progress, for the decisions here.

@@ -19,13 +19,19 @@ extension HTTPConnection {
         let pipeline = channel.pipeline.syncOperations
         // The decoder read nothing after the upgrade request (it stops there); a client must wait for
         // the 101 before it sends anything else (RFC 6455 §4.1).
-        if let decoder = try? pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self) {
-            pipeline.removeHandler(context: decoder, promise: nil)
-        }
+        removeRequestDecoder(from: pipeline)
         pipeline.removeHandler(meter, promise: nil)
         pipeline.removeHandler(context: context, promise: nil)
         channel.read()  // this connection held reading back while the handler ran
         return result
+    }
+
+    /// Takes NIOHTTP1's request decoder out of the pipeline (it holds a parser and room for the next
+    /// request's headers): for a protocol switch, and while an event stream holds the connection.
+    func removeRequestDecoder(from pipeline: ChannelPipeline.SynchronousOperations) {
+        if let decoder = try? pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self) {
+            pipeline.removeHandler(context: decoder, promise: nil)
+        }
     }
 
     /// Writes the `101` head ahead of everything the new protocol sends.

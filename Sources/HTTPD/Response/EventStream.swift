@@ -81,10 +81,23 @@ extension HTTPResponse {
     /// once `body` returns or throws, this ends the response cleanly (the last chunk) and returns. The
     /// request's `lastEventID` says where a reconnecting client left off. A `HEAD` request gets the head
     /// and `body` does not run.
+    ///
+    /// Over HTTP/1.1 the stream is the connection's last response (`Connection: close`, as nginx and Go
+    /// answer responses that end only when they close): it lasts until `body` returns, so a request
+    /// behind it would wait that long. While it runs the connection reads no more requests (what the
+    /// client sends is discarded), which keeps a held stream small; it still notices the client
+    /// leaving. Over HTTP/2 the stream is one of the connection's streams and the others carry on.
     public func eventStream(
         heartbeat: Duration? = EventStream.defaultHeartbeat, headers: [(name: String, value: String)] = [],
         _ body: (EventStream) async throws -> Void
     ) async throws {
+        let exchange = self.exchange
+        if HTTPConnection.eventStreamEndsConnection(exchange) {
+            // Decided on the loop before the head is made there (the loop runs the two in order).
+            exchange.onLoop { _ in
+                if case .notStarted = exchange.response, exchange.closeReason == nil { exchange.closeReason = .eventStream }
+            }
+        }
         try await begin(
             status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")] + headers)
         try await forceOutput()  // the head now: the client sees the stream open before the first event
@@ -93,8 +106,10 @@ extension HTTPResponse {
             return
         }
         let life = EventStreamLife()
-        let exchange = self.exchange
-        exchange.onLoop { _ in life.start(on: exchange, heartbeat: heartbeat) }
+        exchange.onLoop { connection in
+            connection.stopReadingRequests(whileStreaming: exchange)
+            life.start(on: exchange, heartbeat: heartbeat)
+        }
         defer { exchange.onLoop { _ in life.finish(on: exchange) } }
         do {
             try await body(EventStream(response: self, life: life))
