@@ -90,7 +90,7 @@ private func runChild(scenario: String, cpuList: String? = nil) throws -> (Int32
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    closeFrom(3, in: &actions)
+    closeDescriptors(from: 3, in: &actions)
 
     var arguments = [executable, "--testing-library", "swift-testing", "--filter", "IsolatedScenarioChild"]
     if let cpuList { arguments = ["taskset", "--cpu-list", cpuList] + arguments }
@@ -126,14 +126,6 @@ private func runChild(scenario: String, cpuList: String? = nil) throws -> (Int32
     unlink(logPath)
     let exited = status & 0x7f == 0
     return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
-}
-
-/// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34; not in the Glibc module): the child closes
-/// every descriptor from `lowest` on, so it holds no socket of the tests running here.
-private func closeFrom(_ lowest: Int32, in actions: inout posix_spawn_file_actions_t) {
-    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
-    _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
 }
 
 private func readFile(_ path: String) throws -> [UInt8] {

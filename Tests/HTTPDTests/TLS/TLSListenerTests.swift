@@ -114,35 +114,3 @@ struct TLSListenerTests {
         await server.stop()
     }
 }
-
-/// Runs `tool` with `arguments`, `input` on its standard input (then end of file); its standard output,
-/// and its standard error after it when `withErrors`. A tool still running after 60 s is terminated.
-func run(_ tool: String, _ arguments: [String], input: String = "", withErrors: Bool = false) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: tool)
-    process.arguments = arguments
-    let output = Pipe()
-    let errors = Pipe()
-    let standardInput = Pipe()
-    process.standardOutput = output
-    if withErrors { process.standardError = errors }
-    process.standardInput = standardInput
-    try process.run()
-    let watchdog = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
-    DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
-    defer { watchdog.cancel() }
-    standardInput.fileHandleForWriting.write(Data(input.utf8))
-    try standardInput.fileHandleForWriting.close()
-    // Standard error is read on a thread of its own, so that neither pipe fills while the other is read.
-    let errorText = Locked("")
-    let errorsRead = DispatchGroup()
-    if withErrors {
-        DispatchQueue(label: "run.stderr").async(group: errorsRead) {
-            errorText.set(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-        }
-    }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    errorsRead.wait()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self) + errorText.get()
-}
