@@ -263,7 +263,7 @@ enum IsolatedScenarios {
         defer { closedir(directory) }
         var highest = 0
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = String(decoding: DirectoryEntryName.bytes(of: entry), as: UTF8.self)
             if let number = Int(name) { highest = max(highest, number) }
         }
         return highest
@@ -279,7 +279,7 @@ enum IsolatedScenarios {
             guard let tasks = opendir("/proc/self/task") else { return }
             defer { closedir(tasks) }
             while let entry = readdir(tasks) {
-                let tid = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let tid = String(decoding: DirectoryEntryName.bytes(of: entry), as: UTF8.self)
                 guard Int(tid) != nil else { continue }
                 let fd = open("/proc/self/task/\(tid)/stat", O_RDONLY)
                 guard fd >= 0 else { continue }
@@ -601,7 +601,7 @@ enum IsolatedScenarios {
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
-            let id = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let id = String(decoding: DirectoryEntryName.bytes(of: entry), as: UTF8.self)
             guard Int(id) != nil, let comm = try? readFile("/proc/self/task/\(id)/comm") else { continue }
             names.append(String(decoding: comm.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
         }
