@@ -274,6 +274,19 @@ struct FileServerTests {
         }
     }
 
+    @Test("a directory of 2,000 entries is listed whole (past glibc's 32 KiB readdir buffer, names read in place)")
+    func largeListing() async throws {
+        let fixture = try FileServerFixture()
+        let names = (0..<2000).map { String(format: "entry-%04d.txt", $0) }
+        try FileManager.default.createDirectory(
+            at: fixture.base.appendingPathComponent("public/many"), withIntermediateDirectories: true)
+        for name in names { try fixture.write("many/" + name, [UInt8(ascii: "x")]) }
+        try await fixture.serve(options: FileServer.Options(listDirectories: true)) { server async throws in
+            let html = try await server.request("/static/many/").text
+            #expect(names.filter { !html.contains("<a href=\"\($0)\">\($0)</a>") }.isEmpty)
+        }
+    }
+
     @Test("the listing at the mount root has no parent link and leaves out links pointing outside")
     func listingRoot() async throws {
         let fixture = try FileServerFixture()

@@ -33,7 +33,7 @@ enum DirectoryListing {
         defer { closedir(stream) }
         var entries: [Entry] = []
         while let record = readdir(stream) {
-            let bytes = withUnsafeBytes(of: record.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            let bytes = DirectoryEntryName.bytes(of: record)
             guard let name = String(validating: bytes, as: UTF8.self) else { continue }
             if name == "." || name == ".." { continue }
             if bytes.first == UInt8(ascii: ".") && !allowHidden { continue }

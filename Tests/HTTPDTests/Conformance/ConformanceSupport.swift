@@ -1,5 +1,5 @@
 import Dispatch
-import HTTPD
+@testable import HTTPD
 import Synchronization
 import Testing
 
@@ -145,7 +145,7 @@ func openFileDescriptorCount() -> Int {
     defer { closedir(directory) }
     var count = 0
     while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { $0.first }
+        let name = DirectoryEntryName.bytes(of: entry).first
         if name != UInt8(ascii: ".") { count += 1 }
     }
     return count - 1  // the directory stream's own descriptor

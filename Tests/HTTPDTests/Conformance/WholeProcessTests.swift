@@ -90,7 +90,7 @@ private func runChild(scenario: String, cpuList: String? = nil) throws -> (Int32
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    closeFrom(3, in: &actions)
+    closeDescriptors(from: 3, in: &actions)
 
     var arguments = [executable, "--testing-library", "swift-testing", "--filter", "IsolatedScenarioChild"]
     if let cpuList { arguments = ["taskset", "--cpu-list", cpuList] + arguments }
@@ -126,14 +126,6 @@ private func runChild(scenario: String, cpuList: String? = nil) throws -> (Int32
     unlink(logPath)
     let exited = status & 0x7f == 0
     return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
-}
-
-/// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34; not in the Glibc module): the child closes
-/// every descriptor from `lowest` on, so it holds no socket of the tests running here.
-private func closeFrom(_ lowest: Int32, in actions: inout posix_spawn_file_actions_t) {
-    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
-    _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
 }
 
 private func readFile(_ path: String) throws -> [UInt8] {
@@ -271,7 +263,7 @@ enum IsolatedScenarios {
         defer { closedir(directory) }
         var highest = 0
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = String(decoding: DirectoryEntryName.bytes(of: entry), as: UTF8.self)
             if let number = Int(name) { highest = max(highest, number) }
         }
         return highest
@@ -287,7 +279,7 @@ enum IsolatedScenarios {
             guard let tasks = opendir("/proc/self/task") else { return }
             defer { closedir(tasks) }
             while let entry = readdir(tasks) {
-                let tid = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let tid = String(decoding: DirectoryEntryName.bytes(of: entry), as: UTF8.self)
                 guard Int(tid) != nil else { continue }
                 let fd = open("/proc/self/task/\(tid)/stat", O_RDONLY)
                 guard fd >= 0 else { continue }
@@ -609,7 +601,7 @@ enum IsolatedScenarios {
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
-            let id = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let id = String(decoding: DirectoryEntryName.bytes(of: entry), as: UTF8.self)
             guard Int(id) != nil, let comm = try? readFile("/proc/self/task/\(id)/comm") else { continue }
             names.append(String(decoding: comm.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
         }

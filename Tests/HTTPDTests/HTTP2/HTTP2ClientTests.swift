@@ -80,9 +80,9 @@ struct HTTP2ClientTests {
     @Test("AsyncHTTPClient negotiates h2 by ALPN: the handler sees HTTP/2.0, the client HTTP/2")
     func asyncHTTPClientSpeaksH2() async throws {
         let server = try await Self.start()
-        let client = Self.client()
-        let answer = try await Self.send(client, HTTPClientRequest(url: "https://localhost:\(Self.port(server, 0))/hello"))
-        try await client.shutdown()
+        let answer = try await withHTTPClient(Self.client()) { client in
+            try await Self.send(client, HTTPClientRequest(url: "https://localhost:\(Self.port(server, 0))/hello"))
+        }
         await server.stop()
         #expect(answer.version == .http2)
         #expect(answer.status == 200)
@@ -92,13 +92,11 @@ struct HTTP2ClientTests {
     @Test("AsyncHTTPClient over h2: a 768 KiB request body (past the 64 KiB window) comes back whole")
     func asyncHTTPClientBodyBeyondWindow() async throws {
         let server = try await Self.start()
-        let client = Self.client()
         let bytes = Self.pattern(768 << 10)
         var request = HTTPClientRequest(url: "https://localhost:\(Self.port(server, 0))/echo")
         request.method = .POST
         request.body = .bytes(bytes)
-        let answer = try await Self.send(client, request)
-        try await client.shutdown()
+        let answer = try await withHTTPClient(Self.client()) { client in try await Self.send(client, request) }
         await server.stop()
         #expect(answer.version == .http2)
         #expect(answer.status == 200)
@@ -108,18 +106,18 @@ struct HTTP2ClientTests {
     @Test("AsyncHTTPClient over h2: 40 requests at once, each with its own answer")
     func asyncHTTPClientConcurrentStreams() async throws {
         let server = try await Self.start()
-        let client = Self.client()
         let port = Self.port(server, 0)
-        let answers = try await withThrowingTaskGroup(of: (Int, HTTPVersion, String).self) { group in
-            for index in 0..<40 {
-                group.addTask {
-                    let answer = try await Self.send(client, HTTPClientRequest(url: "https://localhost:\(port)/hello/\(index)"))
-                    return (index, answer.version, String(decoding: answer.body, as: UTF8.self))
+        let answers = try await withHTTPClient(Self.client()) { client in
+            try await withThrowingTaskGroup(of: (Int, HTTPVersion, String).self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        let answer = try await Self.send(client, HTTPClientRequest(url: "https://localhost:\(port)/hello/\(index)"))
+                        return (index, answer.version, String(decoding: answer.body, as: UTF8.self))
+                    }
                 }
+                return try await group.reduce(into: [(Int, HTTPVersion, String)]()) { $0.append($1) }
             }
-            return try await group.reduce(into: [(Int, HTTPVersion, String)]()) { $0.append($1) }
         }
-        try await client.shutdown()
         await server.stop()
         #expect(answers.count == 40)
         for (index, version, body) in answers {
@@ -135,9 +133,9 @@ struct HTTP2ClientTests {
         let bytes = Self.pattern(3 << 20)
         FileManager.default.createFile(atPath: site + "/big.bin", contents: Data(bytes))
         let server = try await Self.start(site: site)
-        let client = Self.client()
-        let answer = try await Self.send(client, HTTPClientRequest(url: "https://localhost:\(Self.port(server, 0))/big.bin"))
-        try await client.shutdown()
+        let answer = try await withHTTPClient(Self.client()) { client in
+            try await Self.send(client, HTTPClientRequest(url: "https://localhost:\(Self.port(server, 0))/big.bin"))
+        }
         await server.stop()
         #expect(answer.version == .http2)
         #expect(answer.status == 200)
@@ -147,9 +145,9 @@ struct HTTP2ClientTests {
     @Test("AsyncHTTPClient limited to HTTP/1.1 gets HTTP/1.1 from the same listener (ALPN picks http/1.1)")
     func asyncHTTPClientHTTP1Only() async throws {
         let server = try await Self.start()
-        let client = Self.client(.http1Only)
-        let answer = try await Self.send(client, HTTPClientRequest(url: "https://localhost:\(Self.port(server, 0))/hello"))
-        try await client.shutdown()
+        let answer = try await withHTTPClient(Self.client(.http1Only)) { client in
+            try await Self.send(client, HTTPClientRequest(url: "https://localhost:\(Self.port(server, 0))/hello"))
+        }
         await server.stop()
         #expect(answer.version == .http1_1)
         #expect(String(decoding: answer.body, as: UTF8.self) == "HTTP/1.1 GET /hello")

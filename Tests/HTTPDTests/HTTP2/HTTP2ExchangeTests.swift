@@ -171,15 +171,16 @@ struct HTTP2ExchangeTests {
             while arrived.get() < 4, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             try await response.write(status: 200, body: "\(request.proto) \(arrived.get() >= 4)")
         }
-        let client = try tlsHTTPClient()
         let url = "https://localhost:\(server.port!)/together"
-        // One request first, so the client has its HTTP/2 connection, then four at once on it.
-        let first = try await fetch(client, url.replacingOccurrences(of: "/together", with: "/missing"))
-        let answers = try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0..<4 { group.addTask { try await fetch(client, url).body } }
-            return try await group.reduce(into: []) { $0.append($1) }
+        let (first, answers) = try await withHTTPClient(try tlsHTTPClient()) { client in
+            // One request first, so the client has its HTTP/2 connection, then four at once on it.
+            let first = try await fetch(client, url.replacingOccurrences(of: "/together", with: "/missing"))
+            let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<4 { group.addTask { try await fetch(client, url).body } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            return (first, answers)
         }
-        try await client.shutdown()
         await server.stop()
         #expect(first.status == 404)
         #expect(answers == Array(repeating: "HTTP/2.0 true", count: 4), "\(answers)")

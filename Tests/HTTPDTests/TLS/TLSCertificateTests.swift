@@ -34,15 +34,16 @@ struct TLSCertificateTests {
         let tls = try HTTPSContext(certificate: Fixture.rsa)
         let server = try await Self.server(tls)
         let port = server.port!
-        let client = try tlsHTTPClient()  // keeps its connection open between requests
-        #expect(try await fetch(client, "https://localhost:\(port)/").status == 200)
-        try tls.reload(certificate: Fixture.aExample)
-        #expect(tls.reloadCount == 1)
-        #expect(try await TLSProbe.run(port: port).serverCommonName == "a.example")
-        // The kept-alive connection still works (a new one would fail: a.example is not localhost).
-        #expect(try await fetch(client, "https://localhost:\(port)/").status == 200)
-        #expect(server.connectionCount >= 1)
-        try await client.shutdown()
+        // The client keeps its connection open between requests.
+        try await withHTTPClient(try tlsHTTPClient()) { client in
+            #expect(try await fetch(client, "https://localhost:\(port)/").status == 200)
+            try tls.reload(certificate: Fixture.aExample)
+            #expect(tls.reloadCount == 1)
+            #expect(try await TLSProbe.run(port: port).serverCommonName == "a.example")
+            // The kept-alive connection still works (a new one would fail: a.example is not localhost).
+            #expect(try await fetch(client, "https://localhost:\(port)/").status == 200)
+            #expect(server.connectionCount >= 1)
+        }
         await server.stop()
     }
 
@@ -82,9 +83,9 @@ struct TLSCertificateTests {
         let none = try await TLSProbe.run(port: port)
         #expect(!none.response.contains("200"))
         // AsyncHTTPClient with a client certificate.
-        let client = try tlsHTTPClient(clientCertificate: Fixture.client)
-        let answer = try await fetch(client, "https://localhost:\(port)/")
-        try await client.shutdown()
+        let answer = try await withHTTPClient(try tlsHTTPClient(clientCertificate: Fixture.client)) { client in
+            try await fetch(client, "https://localhost:\(port)/")
+        }
         #expect(answer.body == "client=CN=alice,O=swift-httpd tests")
         await server.stop()
     }

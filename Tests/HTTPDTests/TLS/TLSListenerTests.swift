@@ -32,9 +32,9 @@ struct TLSListenerTests {
         let plain = try await ClientRequest.get("http://127.0.0.1:\(Self.port(server, 0))/")
         #expect(String(decoding: plain.body, as: UTF8.self) == "http false")
         for maximum in [TLSVersion.tlsv13, .tlsv12] {
-            let client = try tlsHTTPClient(maximum: maximum)
-            let answer = try await fetch(client, "https://localhost:\(Self.port(server, 1))/")
-            try await client.shutdown()
+            let answer = try await withHTTPClient(try tlsHTTPClient(maximum: maximum)) { client in
+                try await fetch(client, "https://localhost:\(Self.port(server, 1))/")
+            }
             #expect(answer.status == 200)
             #expect(answer.body == "https true")
         }
@@ -49,11 +49,24 @@ struct TLSListenerTests {
             let details = request.tlsDetails
             try await response.write(status: 200, body: "\(details?.version.map { "\($0)" } ?? "-") \(details?.applicationProtocol ?? "-")")
         }
-        let client = try tlsHTTPClient()
-        let answer = try await fetch(client, "https://localhost:\(server.port!)/")
-        try await client.shutdown()
+        let answer = try await withHTTPClient(try tlsHTTPClient()) { client in
+            try await fetch(client, "https://localhost:\(server.port!)/")
+        }
         await server.stop()
         #expect(answer.body == "tlsv13 http/1.1")
+    }
+
+    @Test("A request that fails inside withHTTPClient fails the test, not the process: the client is shut down")
+    func failedRequestShutsTheClientDown() async throws {
+        let server = try await HTTPServer.start(listeners: [.tls("127.0.0.1:0", try HTTPSContext(certificate: Fixture.ec))])
+        let port = server.port!
+        await server.stop()  // nothing listens there now: the connect is refused
+        let client = try tlsHTTPClient()
+        await #expect(throws: (any Error).self) {
+            try await withHTTPClient(client) { try await fetch($0, "https://localhost:\(port)/") }
+        }
+        // Shut down already (a client freed while still running stops the process in a debug build).
+        await #expect(throws: HTTPClientError.alreadyShutdown) { try await client.shutdown() }
     }
 
     @Test("A 3 MiB file over TLS arrives whole, read in chunks")
@@ -64,10 +77,10 @@ struct TLSListenerTests {
         let tls = try HTTPSContext(certificate: Fixture.ec)
         let server = try await HTTPServer.start(listeners: [.tls("127.0.0.1:0", tls)])
         try await server.register("/big") { _, response in try await response.file(path: file.path) }
-        let client = try tlsHTTPClient()
-        let response = try await client.execute(HTTPClientRequest(url: "https://localhost:\(server.port!)/big"), timeout: .seconds(60))
-        let body = try await response.body.collect(upTo: 8 << 20)
-        try await client.shutdown()
+        let (response, body) = try await withHTTPClient(try tlsHTTPClient()) { client in
+            let response = try await client.execute(HTTPClientRequest(url: "https://localhost:\(server.port!)/big"), timeout: .seconds(60))
+            return (response, try await response.body.collect(upTo: 8 << 20))
+        }
         await server.stop()
         #expect(response.status.code == 200)
         #expect(Array(body.readableBytesView) == bytes)
@@ -100,36 +113,4 @@ struct TLSListenerTests {
         }
         await server.stop()
     }
-}
-
-/// Runs `tool` with `arguments`, `input` on its standard input (then end of file); its standard output,
-/// and its standard error after it when `withErrors`. A tool still running after 60 s is terminated.
-func run(_ tool: String, _ arguments: [String], input: String = "", withErrors: Bool = false) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: tool)
-    process.arguments = arguments
-    let output = Pipe()
-    let errors = Pipe()
-    let standardInput = Pipe()
-    process.standardOutput = output
-    if withErrors { process.standardError = errors }
-    process.standardInput = standardInput
-    try process.run()
-    let watchdog = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
-    DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
-    defer { watchdog.cancel() }
-    standardInput.fileHandleForWriting.write(Data(input.utf8))
-    try standardInput.fileHandleForWriting.close()
-    // Standard error is read on a thread of its own, so that neither pipe fills while the other is read.
-    let errorText = Locked("")
-    let errorsRead = DispatchGroup()
-    if withErrors {
-        DispatchQueue(label: "run.stderr").async(group: errorsRead) {
-            errorText.set(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-        }
-    }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    errorsRead.wait()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self) + errorText.get()
 }

@@ -30,17 +30,18 @@ struct TLSServerReloadTests {
         let server = try await Self.start(try HTTPSContext(certificate: Fixture.rsa), try HTTPSContext(certificate: Fixture.ec))
         #expect(server.tlsContexts.count == 2)
         #expect(try await Self.names(server) == ["localhost", "localhost"])
-        let client = try tlsHTTPClient()  // keeps its connection open between requests
-        let url = "https://localhost:\(TLSListenerTests.port(server, 1))/"
-        #expect(try await fetch(client, url).status == 200)
+        // The client keeps its connection open between requests.
+        try await withHTTPClient(try tlsHTTPClient()) { client in
+            let url = "https://localhost:\(TLSListenerTests.port(server, 1))/"
+            #expect(try await fetch(client, url).status == 200)
 
-        try server.reloadTLS(certificate: Fixture.aExample)
+            try server.reloadTLS(certificate: Fixture.aExample)
 
-        #expect(try await Self.names(server) == ["a.example", "a.example"])
-        #expect(server.tlsContexts.map(\.reloadCount) == [1, 1])
-        // The kept-alive connection still works (a new one would fail: a.example is not localhost).
-        #expect(try await fetch(client, url).status == 200)
-        try await client.shutdown()
+            #expect(try await Self.names(server) == ["a.example", "a.example"])
+            #expect(server.tlsContexts.map(\.reloadCount) == [1, 1])
+            // The kept-alive connection still works (a new one would fail: a.example is not localhost).
+            #expect(try await fetch(client, url).status == 200)
+        }
         await server.stop()
     }
 
@@ -82,47 +83,47 @@ struct TLSServerReloadTests {
         try FileManager.default.copyItem(atPath: Fixture.aExample.chain, toPath: copy.chain)
         try FileManager.default.copyItem(atPath: Fixture.aExample.key, toPath: copy.key)
         let server = try await Self.start(try HTTPSContext(certificate: Fixture.rsa), try HTTPSContext(certificate: copy))
-        let client = try tlsHTTPClient()
-        let url = "https://localhost:\(TLSListenerTests.port(server, 1))/"
-        #expect(try await fetch(client, url).status == 200)
+        try await withHTTPClient(try tlsHTTPClient()) { client in
+            let url = "https://localhost:\(TLSListenerTests.port(server, 1))/"
+            #expect(try await fetch(client, url).status == 200)
 
-        // The second listener's key file is spoiled on disk: reloading from the same files fails for it,
-        // and the first listener, whose files are good, is not reloaded either.
-        try Data("not a key\n".utf8).write(to: URL(fileURLWithPath: copy.key))
-        do {
-            try server.reloadTLS()
-            Issue.record("a spoiled key file reloaded")
-        } catch {
-            guard case .invalidPrivateKey(let path, let reason) = error else {
-                Issue.record("unexpected error \(error)")
-                return
+            // The second listener's key file is spoiled on disk: reloading from the same files fails for it,
+            // and the first listener, whose files are good, is not reloaded either.
+            try Data("not a key\n".utf8).write(to: URL(fileURLWithPath: copy.key))
+            do throws(HTTPDTLSError) {
+                try server.reloadTLS()
+                Issue.record("a spoiled key file reloaded")
+            } catch {
+                guard case .invalidPrivateKey(let path, let reason) = error else {
+                    Issue.record("unexpected error \(error)")
+                    return
+                }
+                #expect(path == copy.key)
+                #expect(!reason.isEmpty)
+                #expect(error.description.hasPrefix("no usable PEM private key in \(copy.key): "))
             }
-            #expect(path == copy.key)
-            #expect(!reason.isEmpty)
-            #expect(error.description.hasPrefix("no usable PEM private key in \(copy.key): "))
-        }
-        let mismatched = TLSCertificateFiles(chain: Fixture.rsa.chain, key: Fixture.ec.key)
-        #expect(throws: HTTPDTLSError.keyDoesNotMatchCertificate(keyPath: Fixture.ec.key, certificatePath: Fixture.rsa.chain)) {
-            try server.reloadTLS(certificate: mismatched)
-        }
-        let missing = TLSCertificateFiles(chain: folder + "/missing.pem", key: Fixture.ec.key)
-        #expect(throws: HTTPDTLSError.unreadableFile(path: missing.chain, reason: "No such file or directory")) {
-            try server.reloadTLS(certificate: missing)
-        }
+            let mismatched = TLSCertificateFiles(chain: Fixture.rsa.chain, key: Fixture.ec.key)
+            #expect(throws: HTTPDTLSError.keyDoesNotMatchCertificate(keyPath: Fixture.ec.key, certificatePath: Fixture.rsa.chain)) {
+                try server.reloadTLS(certificate: mismatched)
+            }
+            let missing = TLSCertificateFiles(chain: folder + "/missing.pem", key: Fixture.ec.key)
+            #expect(throws: HTTPDTLSError.unreadableFile(path: missing.chain, reason: "No such file or directory")) {
+                try server.reloadTLS(certificate: missing)
+            }
 
-        #expect(server.tlsContexts.map(\.reloadCount) == [0, 0])
-        #expect(try await Self.names(server) == ["localhost", "a.example"])
-        #expect(try await fetch(client, url).status == 200)
+            #expect(server.tlsContexts.map(\.reloadCount) == [0, 0])
+            #expect(try await Self.names(server) == ["localhost", "a.example"])
+            #expect(try await fetch(client, url).status == 200)
 
-        // Once the file is good again, the same call works.
-        try FileManager.default.removeItem(atPath: copy.key)
-        try FileManager.default.copyItem(atPath: Fixture.bExample.key, toPath: copy.key)
-        try FileManager.default.removeItem(atPath: copy.chain)
-        try FileManager.default.copyItem(atPath: Fixture.bExample.chain, toPath: copy.chain)
-        try server.reloadTLS()
-        #expect(server.tlsContexts.map(\.reloadCount) == [1, 1])
-        #expect(try await Self.names(server) == ["localhost", "b.example"])
-        try await client.shutdown()
+            // Once the file is good again, the same call works.
+            try FileManager.default.removeItem(atPath: copy.key)
+            try FileManager.default.copyItem(atPath: Fixture.bExample.key, toPath: copy.key)
+            try FileManager.default.removeItem(atPath: copy.chain)
+            try FileManager.default.copyItem(atPath: Fixture.bExample.chain, toPath: copy.chain)
+            try server.reloadTLS()
+            #expect(server.tlsContexts.map(\.reloadCount) == [1, 1])
+            #expect(try await Self.names(server) == ["localhost", "b.example"])
+        }
         await server.stop()
     }
 }

@@ -107,6 +107,21 @@ func tlsHTTPClient(clientCertificate: TLSCertificateFiles? = nil, maximum: TLSVe
     return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 }
 
+/// Runs `body` with `client`, then shuts the client down however `body` ends. A client freed without
+/// `shutdown()` stops the process in a debug build (AsyncHTTPClient's precondition): one request that
+/// fails or times out on a loaded machine would otherwise crash the whole test run, not fail one test.
+func withHTTPClient<T>(_ client: HTTPClient, _ body: (HTTPClient) async throws -> T) async throws -> T {
+    let result: T
+    do {
+        result = try await body(client)
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
+    try await client.shutdown()
+    return result
+}
+
 /// `GET url` through `client`: status and body text.
 func fetch(_ client: HTTPClient, _ url: String) async throws -> (status: Int, body: String) {
     let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
