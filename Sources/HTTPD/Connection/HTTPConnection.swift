@@ -70,8 +70,11 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The request being served, from its head until its response is out.
     @exclusivity(unchecked) private(set) var exchange: Exchange?
-    /// Parts of requests after the current one, pipelined by the client.
-    @exclusivity(unchecked) private var pending = CircularBuffer<InboundEvent>(initialCapacity: 4)
+    /// Parts of requests after the current one, pipelined by the client. It starts as a copy of one
+    /// shared empty buffer, so a connection whose client does not pipeline allocates none (a held
+    /// event stream or an idle connection saves it); the first pipelined part gives it its own.
+    @exclusivity(unchecked) private var pending = HTTPConnection.noPendingEvents
+    private static let noPendingEvents = CircularBuffer<InboundEvent>(initialCapacity: 1)
     @exclusivity(unchecked) private var processingPending = false
     /// NIO asked to read while the connection could not use more bytes.
     @exclusivity(unchecked) private var readHeld = false
@@ -104,7 +107,9 @@ final class HTTPConnection: ChannelDuplexHandler, RemovableChannelHandler {
         self.watchdog = ConnectionWatchdog(
             eventLoop: executor.eventLoop, requestTimeout: TimeAmount(serverContext.settings.requestTimeout),
             responseTimeout: TimeAmount(serverContext.settings.responseTimeout))
-        watchdog.onExpiry = { [weak self] expiry in self?.expired(expiry) }
+        // `unowned`: no weak-reference side table per connection; the watchdog's timer is cancelled in
+        // `handlerRemoved`, before the connection can go.
+        watchdog.onExpiry = { [unowned self] expiry in self.expired(expiry) }
     }
 
     var eventLoop: any EventLoop { executor.eventLoop }

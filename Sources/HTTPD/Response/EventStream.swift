@@ -60,6 +60,12 @@ public enum EventStreamError: Error, Equatable, Sendable, CustomStringConvertibl
 }
 
 extension HTTPResponse {
+    /// The headers every event stream begins with: one shared array, which the response keeps (for
+    /// `header(_:)`) while the stream is held, rather than one allocated per stream.
+    private static let eventStreamHeaders: [(name: String, value: String)] = [
+        ("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"),
+    ]
+
     /// Answers with a Server-Sent Events stream: `200`, `Content-Type: text/event-stream`,
     /// `Cache-Control: no-cache` and `headers`, then runs `body` with the stream, and ends the response
     /// when `body` returns.
@@ -98,8 +104,7 @@ extension HTTPResponse {
                 if case .notStarted = exchange.response, exchange.closeReason == nil { exchange.closeReason = .eventStream }
             }
         }
-        try await begin(
-            status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")] + headers)
+        try await begin(status: 200, headers: headers.isEmpty ? Self.eventStreamHeaders : Self.eventStreamHeaders + headers)
         try await forceOutput()  // the head now: the client sees the stream open before the first event
         if exchange.isHead {
             try await end()  // the head is all a HEAD request gets: no events to run for
