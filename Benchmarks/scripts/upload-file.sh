@@ -8,13 +8,16 @@
 # POST with a Content-Length, to /upload-file on each server: swift-httpd's `request.writeBody(toFile:)`,
 # Hummingbird's `FileIO.writeFile(contents: request.body)`. Each server runs pinned to core 0 and
 # curl to core 1 (when there are two). The files go to a directory on disk and are removed after
-# each upload. Prints one line per server and round: bytes, seconds, MiB/s, peak RSS (VmHWM).
+# each upload (the source is read once first). Prints one line per server and round: bytes, seconds, MiB/s, peak RSS (VmHWM).
 set -euo pipefail
 BIN=$1; SIZE=${2:-4}; ROUNDS=${3:-2}; PORT=${UPLOAD_PORT:-19580}
 DIR=$(mktemp -d "${UPLOAD_DIR:-/var/tmp}/upload-bench.XXXXXX")
 PID=""
 trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$DIR"' EXIT
 truncate -s "${SIZE}G" "$DIR/source.bin"
+# Read once before measuring: the first read of the sparse file fills the page cache (gigabytes of
+# zeroed pages), which made whichever upload came first several times slower.
+cat "$DIR/source.bin" >/dev/null
 mkdir "$DIR/files"
 PIN_SERVER=(); PIN_CLIENT=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then PIN_SERVER=(taskset -c 0); PIN_CLIENT=(taskset -c 1); fi
