@@ -9,13 +9,7 @@ import Testing
         let release = Gate()
         let otherRuns = Locked(0)
         let routes: [String: HTTPHandler] = [
-            "/events": { _, response in
-                try await response.eventStream(heartbeat: nil) { events in
-                    try await events.send(data: "open")
-                    await release.wait()
-                    try await events.send(data: "last")
-                }
-            },
+            "/events": gatedEventStream(release),
             "/other": { _, response in
                 otherRuns.update { $0 += 1 }
                 try await response.write(status: 200, body: "other")
@@ -52,16 +46,9 @@ import Testing
         let ended = Locked<(any Error)?>(nil)
         let finished = Gate()
         let routes: [String: HTTPHandler] = [
-            "/events": { _, response in
-                do {
-                    try await response.eventStream(heartbeat: nil) { events in
-                        try await events.send(data: "open")
-                        try await Task.sleep(for: .seconds(600))  // no heartbeat, no send: only the reset wakes it
-                    }
-                } catch {
-                    ended.set(error)
-                }
-                finished.open()
+            "/events": eventStreamRecordingItsEnd(ended, finished) { events in
+                    try await events.send(data: "open")
+                    try await Task.sleep(for: .seconds(600))  // no heartbeat, no send: only the reset wakes it
             }
         ]
         try await TestServer.with(settings: testSettings(), routes: routes) { test in
@@ -85,13 +72,7 @@ import Testing
     @Test func overHTTP2TheConnectionServesOtherStreamsWhileOneIsAnEventStream() async throws {
         let release = Gate()
         let routes: [String: HTTPHandler] = [
-            "/events": { _, response in
-                try await response.eventStream(heartbeat: nil) { events in
-                    try await events.send(data: "open")
-                    await release.wait()
-                    try await events.send(data: "last")
-                }
-            },
+            "/events": gatedEventStream(release),
             "/other": { _, response in try await response.write(status: 200, body: "other") },
         ]
         try await TestServer.withH2C(routes: routes) { test in

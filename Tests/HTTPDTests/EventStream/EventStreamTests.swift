@@ -59,13 +59,7 @@ import Testing
     @Test func eachEventIsFlushedAtOnce() async throws {
         let release = Gate()
         let routes: [String: HTTPHandler] = [
-            "/events": { _, response in
-                try await response.eventStream(heartbeat: nil) { events in
-                    try await events.send(data: "first")
-                    await release.wait()
-                    try await events.send(data: "second")
-                }
-            }
+            "/events": gatedEventStream(release, first: "first", last: "second")
         ]
         try await TestServer.with(settings: testSettings(), routes: routes) { server in
             let client = try await RawClient.connect(port: server.port, sending: "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -82,15 +76,8 @@ import Testing
         let ended = Locked<(any Error)?>(nil)
         let finished = Gate()
         let routes: [String: HTTPHandler] = [
-            "/events": { _, response in
-                do {
-                    try await response.eventStream(heartbeat: .milliseconds(100)) { _ in
-                        try await Task.sleep(for: .seconds(60))
-                    }
-                } catch {
-                    ended.set(error)
-                }
-                finished.open()
+            "/events": eventStreamRecordingItsEnd(ended, finished, heartbeat: .milliseconds(100)) { _ in
+                try await Task.sleep(for: .seconds(60))
             }
         ]
         try await TestServer.with(settings: testSettings(), routes: routes) { server in
@@ -109,18 +96,11 @@ import Testing
         let ended = Locked<(any Error)?>(nil)
         let finished = Gate()
         let routes: [String: HTTPHandler] = [
-            "/events": { _, response in
-                do {
-                    try await response.eventStream(heartbeat: nil) { events in
-                        for tick in 0..<100_000 {
-                            try await events.send(data: "tick \(tick)")
-                            try await Task.sleep(for: .milliseconds(20))
-                        }
+            "/events": eventStreamRecordingItsEnd(ended, finished) { events in
+                    for tick in 0..<100_000 {
+                        try await events.send(data: "tick \(tick)")
+                        try await Task.sleep(for: .milliseconds(20))
                     }
-                } catch {
-                    ended.set(error)
-                }
-                finished.open()
             }
         ]
         try await TestServer.with(settings: testSettings(), routes: routes) { server in
