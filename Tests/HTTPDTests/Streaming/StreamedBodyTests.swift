@@ -251,7 +251,7 @@ struct StreamedBodyTests {
         var wire = Array("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".utf8)
         var offset = 0
         while offset < bytes.count {
-            let size = min(1 + offset % 13, bytes.count - offset)  // 1 to 13 bytes: many more chunks than one write takes
+            let size = min(1 + offset % 13, bytes.count - offset)  // 1 to 13 bytes: thousands of chunks gathered into one write
             wire += Array("\(String(size, radix: 16))\r\n".utf8) + bytes[offset..<offset + size] + [13, 10]
             offset += size
         }
